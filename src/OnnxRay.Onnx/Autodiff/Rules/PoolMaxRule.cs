@@ -1,0 +1,36 @@
+namespace OnnxRay.Onnx.Autodiff.Rules;
+
+/// <summary>
+/// VJP of MaxPool (any spatial rank, pads, strides, dilations, ceil_mode): the forward node is re-emitted with its
+/// Indices output and Ȳ is scatter-added into a flat zero tensor at those indices, so overlapping windows accumulate
+/// and ties go to the element the runtime picked.
+/// </summary>
+public sealed class PoolMaxRule : IGradientRule
+{
+    public IReadOnlyCollection<string> OpTypes { get; } = ["MaxPool"];
+
+    public bool IsDifferentiableInput(NodeView node, int inputIndex) => inputIndex == 0;
+
+    public string? CheckSupported(NodeView node)
+    {
+        if (node.GetInt("storage_order", 0) != 0)
+            return "MaxPool storage_order=1 (column-major Indices) has no gradient rule; export with the default row-major order";
+        return ConvGeometry.CheckAutoPad(node);
+    }
+
+    public void Emit(GradientContext ctx)
+    {
+        var node = ctx.Node;
+        string? dy = ctx.OutputGradient(0);
+        if (dy is null || !ctx.NeedsInputGradient(0)) return;
+        string x = node.Input(0);
+        // Indices are positions in the flattened, unpadded input [N·C·∏spatial] (storage_order 0).
+        string indices = ctx.ForwardOutput(1);
+        string flatShape = ctx.ConstInt64(-1);
+        string zeros = ctx.Op("Reshape", [ctx.ZerosLike(x), flatShape]);
+        string scattered = ctx.Op("ScatterElements",
+            [zeros, ctx.Op("Reshape", [indices, flatShape]), ctx.Op("Reshape", [dy, flatShape])],
+            Attr.Int("axis", 0), Attr.String("reduction", "add"));
+        ctx.AddInputGradient(0, ctx.Op("Reshape", [scattered, ctx.ConstInt64(ctx.Shape(x))]));
+    }
+}
