@@ -1,0 +1,14 @@
+using OnnxRay.Abstractions;
+
+namespace OnnxRay.Samplers.Metropolis;
+
+/// <summary>The "metropolis" sampler plugin: gradient-free random-walk Metropolis with scale and diagonal-shape adaptation.</summary>
+public sealed class MetropolisSamplerFactory : SamplerFactory<MetropolisOptions>
+{
+    public override string Name => "metropolis";
+
+    public override string Description =>
+        "Random-walk Metropolis (no gradients): Robbins–Monro scale adaptation to 0.234, optional adaptive diagonal proposal shape.";
+
+    protected override ISamplerKernel CreateKernel(MetropolisOptions options) => new MetropolisKernel(options);
+}

@@ -1,0 +1,46 @@
+namespace OnnxRay.Samplers.Metropolis;
+
+/// <summary>Per-coordinate running mean and variance (Welford) in double, for the adaptive proposal shape.</summary>
+internal sealed class RunningVariance(int dimension)
+{
+    private readonly double[] _mean = new double[dimension];
+    private readonly double[] _sumOfSquaredDeviations = new double[dimension];
+
+    public long Count { get; private set; }
+
+    public void Add(ReadOnlySpan<float> sample)
+    {
+        Count++;
+        var inverseCount = 1.0 / Count;
+        for (var i = 0; i < _mean.Length; i++)
+        {
+            var delta = sample[i] - _mean[i];
+            _mean[i] += delta * inverseCount;
+            _sumOfSquaredDeviations[i] += delta * (sample[i] - _mean[i]);
+        }
+    }
+
+    /// <summary>Unbiased variance of coordinate <paramref name="i"/> (needs two samples).</summary>
+    public double Variance(int i) => _sumOfSquaredDeviations[i] / (Count - 1);
+
+    public void Restart()
+    {
+        Count = 0;
+        Array.Clear(_mean);
+        Array.Clear(_sumOfSquaredDeviations);
+    }
+
+    public void Save(BinaryWriter writer)
+    {
+        writer.Write(Count);
+        foreach (var m in _mean) writer.Write(m);
+        foreach (var s in _sumOfSquaredDeviations) writer.Write(s);
+    }
+
+    public void Restore(BinaryReader reader)
+    {
+        Count = reader.ReadInt64();
+        for (var i = 0; i < _mean.Length; i++) _mean[i] = reader.ReadDouble();
+        for (var i = 0; i < _sumOfSquaredDeviations.Length; i++) _sumOfSquaredDeviations[i] = reader.ReadDouble();
+    }
+}
