@@ -23,7 +23,10 @@ public sealed class OnnxModel
     /// <summary>The version of the default (ai.onnx) operator set the model imports.</summary>
     public long Opset => DefaultOpset(Proto);
 
-    /// <summary>Wraps an already parsed model (e.g. one built in code). The model is validated like a loaded one.</summary>
+    /// <summary>
+    /// Wraps an already parsed model (e.g. one built in code). The model is validated like a loaded one, and every
+    /// external-data reference is checked against the security rules (ExternalDataException) right away.
+    /// </summary>
     public OnnxModel(ModelProto proto, string sourcePath, string? baseDirectory)
     {
         ArgumentNullException.ThrowIfNull(proto);
@@ -31,6 +34,10 @@ public sealed class OnnxModel
         Proto = proto;
         SourcePath = sourcePath;
         BaseDirectory = baseDirectory is null ? null : Path.GetFullPath(baseDirectory);
+        // Fail fast on hostile or broken external data, before any caller starts work with this model.
+        foreach (var tensor in ModelTensors.All(proto))
+            if (ExternalDataResolver.IsExternal(tensor))
+                ExternalDataResolver.Resolve(SourcePath, BaseDirectory, tensor);
     }
 
     /// <summary>Reads a model file; external data is resolved against the file's folder when tensors are read.</summary>
