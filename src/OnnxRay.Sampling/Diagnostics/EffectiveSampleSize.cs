@@ -15,7 +15,7 @@ public static class EffectiveSampleSize
 
     /// <summary>Bulk-ESS: ESS of the rank-normalised split chains.</summary>
     public static double Bulk(IReadOnlyList<double[]> chains) =>
-        OfChains(RankNormalization.ZScale(SplitChains.Split(chains)));
+        DrawMatrix.IsConstantOrNonFinite(chains) ? double.NaN : OfChains(RankNormalization.ZScale(SplitChains.Split(chains)));
 
     /// <summary>Tail-ESS: min of the quantile ESS at 5% and 95%.</summary>
     public static double Tail(IReadOnlyList<double[]> chains)

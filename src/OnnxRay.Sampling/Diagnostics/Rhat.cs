@@ -2,7 +2,8 @@ namespace OnnxRay.Sampling.Diagnostics;
 
 /// <summary>
 /// Potential scale reduction R̂ (Vehtari et al. 2021; samplers.md §5.1), matching the `posterior` R package.
-/// Inputs are draws shaped [chains][draws]; each method splits the chains itself. NaN for constant or non-finite draws.
+/// Inputs are draws shaped [chains][draws]; each method splits the chains itself. NaN for constant or non-finite draws
+/// (unlike `posterior`, which ranks ±∞ and returns a number for the rank-normalised variants).
 /// </summary>
 public static class Rhat
 {
@@ -14,11 +15,11 @@ public static class Rhat
 
     /// <summary>Bulk R̂: split-R̂ of the rank-normalised draws.</summary>
     public static double Bulk(IReadOnlyList<double[]> chains) =>
-        OfChains(RankNormalization.ZScale(SplitChains.Split(chains)));
+        DrawMatrix.IsConstantOrNonFinite(chains) ? double.NaN : OfChains(RankNormalization.ZScale(SplitChains.Split(chains)));
 
     /// <summary>Tail R̂: split-R̂ of the rank-normalised folded draws |θ − median θ|.</summary>
     public static double Tail(IReadOnlyList<double[]> chains) =>
-        OfChains(RankNormalization.ZScale(SplitChains.Split(RankNormalization.Fold(chains))));
+        DrawMatrix.IsConstantOrNonFinite(chains) ? double.NaN : OfChains(RankNormalization.ZScale(SplitChains.Split(RankNormalization.Fold(chains))));
 
     /// <summary>Rank-normalised R̂ = max(bulk, tail) (posterior's <c>rhat</c>). NaN if either is NaN.</summary>
     public static double RankNormalized(IReadOnlyList<double[]> chains)
