@@ -12,8 +12,11 @@ public static class ThetaRewriter
     /// <summary>Name of the flat parameter input.</summary>
     public const string ThetaInput = "theta";
 
-    /// <summary>Rewrites <paramref name="emitter"/>'s graph in place; the new nodes go to the front of the node list.</summary>
-    public static void Rewrite(GraphEmitter emitter, ParameterLayout layout)
+    /// <summary>
+    /// Rewrites <paramref name="emitter"/>'s graph in place; the new nodes go to the front of the node list.
+    /// Returns, per tensor, the name of its flat float32 slice of θ (before reshape and cast).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Rewrite(GraphEmitter emitter, ParameterLayout layout)
     {
         var graph = emitter.Graph;
         var names = layout.Tensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
@@ -47,6 +50,7 @@ public static class ThetaRewriter
         var added = graph.Node.Skip(before).ToList();
         for (var i = 0; i < added.Count; i++) graph.Node.RemoveAt(graph.Node.Count - 1);
         for (var i = 0; i < added.Count; i++) graph.Node.Insert(i, added[i]);
+        return tensors.Select((t, k) => (t.Name, parts[k])).ToDictionary(p => p.Name, p => p.Item2, StringComparer.Ordinal);
     }
 
     /// <summary>A graph input/output declaration with a static tensor type.</summary>

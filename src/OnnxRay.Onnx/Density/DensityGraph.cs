@@ -1,0 +1,49 @@
+using OnnxRay.Onnx.Parameters;
+using OnnxRay.Onnx.Protobuf;
+
+namespace OnnxRay.Onnx.Density;
+
+/// <summary>Declared data input of a density graph (a model input or the target), with its batch-specialised shape.</summary>
+public sealed record DataInput(string Name, int ElementType, long[] Shape);
+
+/// <summary>
+/// One value-and-gradient (or value-only) ONNX model: inputs are the model's data inputs, <c>target</c> (when the head
+/// needs it) and <c>theta</c>; optional scalar inputs <c>likelihood_scale</c> and <c>prior_weight</c> default to N/B and 1
+/// (overridable initializers). Outputs: <c>log_density</c> (float scalar) and <c>grad_theta</c> (float [D]).
+/// </summary>
+public sealed class DensityGraph
+{
+    public const string ThetaInput = ThetaRewriter.ThetaInput;
+    public const string TargetInput = "target";
+    public const string LikelihoodScaleInput = "likelihood_scale";
+    public const string PriorWeightInput = "prior_weight";
+    public const string LogDensityOutput = "log_density";
+    public const string GradientOutput = "grad_theta";
+
+    internal DensityGraph(ModelProto model, ParameterLayout layout, IReadOnlyList<DataInput> dataInputs, long batchSize, bool hasGradient, double defaultScale)
+    {
+        Model = model;
+        Layout = layout;
+        DataInputs = dataInputs;
+        BatchSize = batchSize;
+        HasGradient = hasGradient;
+        DefaultLikelihoodScale = defaultScale;
+    }
+
+    /// <summary>The generated ONNX model (opset of the normalised input model, IR ≥ 8).</summary>
+    public ModelProto Model { get; }
+
+    /// <summary>The θ layout (including log_sigma for the learned-noise gaussian).</summary>
+    public ParameterLayout Layout { get; }
+
+    /// <summary>Data inputs in feed order (model inputs, then target when present).</summary>
+    public IReadOnlyList<DataInput> DataInputs { get; }
+
+    public long BatchSize { get; }
+
+    public bool HasGradient { get; }
+
+    public double DefaultLikelihoodScale { get; }
+
+    public byte[] ToBytes() => Google.Protobuf.MessageExtensions.ToByteArray(Model);
+}

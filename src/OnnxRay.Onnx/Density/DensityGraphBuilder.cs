@@ -1,0 +1,206 @@
+using Microsoft.ML.OnnxRuntime;
+using OnnxRay.Onnx.Autodiff;
+using OnnxRay.Onnx.Data;
+using OnnxRay.Onnx.Errors;
+using OnnxRay.Onnx.IO;
+using OnnxRay.Onnx.Parameters;
+using OnnxRay.Onnx.Protobuf;
+
+namespace OnnxRay.Onnx.Density;
+
+/// <summary>
+/// Builds the single ONNX model that computes log p(θ | batch) and ∇θ log p: θ rewrite, forward graph, likelihood
+/// head (scaled), prior, reverse pass, flat gradient. The graph is specialised to the shapes of <c>batch</c>, whose
+/// arrays also feed the one probe run that records every intermediate shape.
+/// </summary>
+public static class DensityGraphBuilder
+{
+    /// <param name="model">The (normalised) model.</param>
+    /// <param name="layout">θ layout from <see cref="ParameterLayout.FromModel"/>; log_sigma is appended here when the head learns the noise.</param>
+    /// <param name="batch">One array per model data input (by input name) plus <c>target</c>, already in the model's element types.</param>
+    /// <param name="likelihoodScale">Default multiplier of the log-likelihood (N/B for minibatches).</param>
+    /// <param name="withGradient">False builds the cheaper value-only graph.</param>
+    public static DensityGraph Build(OnnxModel model, ParameterLayout layout, DensityOptions options, IReadOnlyDictionary<string, NpyArray> batch,
+        double likelihoodScale, bool withGradient = true, GradientRuleRegistry? registry = null)
+    {
+        registry ??= GradientRuleRegistry.Default;
+        var path = model.SourcePath;
+        var proto = model.Proto.Clone();
+        var graph = proto.Graph;
+        var opset = OnnxModel.DefaultOpset(proto);
+        var initializerNames = graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var prediction = ChoosePrediction(graph, options);
+        var spec = options.Likelihood;
+
+        // Specialise the data inputs to the batch shapes.
+        var dataInputs = new List<DataInput>();
+        for (var i = graph.Input.Count - 1; i >= 0; i--)
+            if (initializerNames.Contains(graph.Input[i].Name)) graph.Input.RemoveAt(i);
+        foreach (var input in graph.Input)
+        {
+            if (!batch.TryGetValue(input.Name, out var array))
+                throw new DataMismatchException(path, input.Name, $"missing: the model has an input '{input.Name}' but the data has no array of that name.");
+            var type = OrtTensors.OnnxTypeOf(array.Dtype);
+            dataInputs.Add(new DataInput(input.Name, type, array.Shape));
+            input.Type = ThetaRewriter.TensorInput(input.Name, type, array.Shape).Type;
+        }
+        foreach (var reserved in new[] { DensityGraph.ThetaInput, DensityGraph.LikelihoodScaleInput, DensityGraph.PriorWeightInput, DensityGraph.LogDensityOutput, DensityGraph.GradientOutput })
+            if (graph.Input.Any(i => i.Name == reserved) || graph.Node.Any(n => n.Output.Contains(reserved)) || initializerNames.Contains(reserved))
+                throw new OnnxFormatException(path, $"the model already uses the name '{reserved}', which OnnxRay reserves for the density graph.");
+
+        // Fail fast, before any ORT work, on every node that cannot be differentiated.
+        var forwardNodes = graph.Node.Select(n => new NodeView(n, opset)).ToArray();
+        var initTypes = graph.Initializer.ToDictionary(i => i.Name, i => i.DataType, StringComparer.Ordinal);
+        var modelParams = layout.Tensors.Where(t => t.IsInitializer).Select(t => t.Name).ToArray();
+        if (withGradient)
+        {
+            var structural = ActivityAnalysis.Compute(forwardNodes, modelParams, [prediction], registry, v => initTypes.TryGetValue(v, out var t) ? t : null);
+            SupportCheck.ThrowIfUnsupported(path, forwardNodes, structural, registry);
+        }
+
+        // Probe run: every intermediate shape and element type, and the prediction's values (for log_sigma's start).
+        var probeModel = proto.Clone();
+        var kept = new Dictionary<string, NpyArray>(StringComparer.Ordinal);
+        var types = Probe(probeModel, batch, path, new HashSet<string> { prediction }, kept);
+
+        if (spec.Kind == LikelihoodKind.GaussianLearned && !layout.Contains(LikelihoodSpec.LogSigmaParameter))
+            layout = layout.WithExtraParameter(LikelihoodSpec.LogSigmaParameter, [], [InitialLogSigma(kept[prediction], batch)]);
+
+        var names = new UniqueNames(AllNames(graph));
+        foreach (var n in new[] { DensityGraph.ThetaInput, DensityGraph.TargetInput, DensityGraph.LikelihoodScaleInput, DensityGraph.PriorWeightInput, DensityGraph.LogDensityOutput, DensityGraph.GradientOutput })
+            names.TryClaim(n);
+        var emitter = new GraphEmitter(graph, names, types);
+        var flatParts = ThetaRewriter.Rewrite(emitter, layout);
+
+        string? target = null;
+        if (spec.NeedsTarget)
+        {
+            if (graph.Input.Any(i => i.Name == DensityGraph.TargetInput))
+                throw new OnnxFormatException(path, $"the model has an input named '{DensityGraph.TargetInput}', which OnnxRay reserves for the likelihood target; use output:NAME or loss:NAME heads for such models.");
+            if (!batch.TryGetValue(DensityGraph.TargetInput, out var t))
+                throw new DataMismatchException(path, DensityGraph.TargetInput, $"missing: likelihood {spec} needs a '{DensityGraph.TargetInput}' array.");
+            target = DensityGraph.TargetInput;
+            var type = OrtTensors.OnnxTypeOf(t.Dtype);
+            graph.Input.Add(ThetaRewriter.TensorInput(target, type, t.Shape));
+            types.Set(target, t.Shape, type);
+            dataInputs.Add(new DataInput(target, type, t.Shape));
+        }
+        var scale = ScalarInput(graph, types, DensityGraph.LikelihoodScaleInput, (float)likelihoodScale);
+        var priorWeight = ScalarInput(graph, types, DensityGraph.PriorWeightInput, 1f);
+
+        var head = LikelihoodHead.Emit(emitter, spec, prediction, target, scale,
+            layout.Contains(LikelihoodSpec.LogSigmaParameter) ? LikelihoodSpec.LogSigmaParameter : null, path);
+        var logDensity = emitter.Op("Mul", [head.LogLikelihood, scale]);
+        var prior = PriorTerm.Emit(emitter, layout, options.Prior, flatParts, priorWeight);
+        if (prior.LogPrior is not null) logDensity = emitter.Op("Add", [logDensity, prior.LogPrior]);
+        Rename(graph, logDensity, DensityGraph.LogDensityOutput);
+
+        graph.Output.Clear();
+        graph.Output.Add(ThetaRewriter.TensorInput(DensityGraph.LogDensityOutput, OnnxType.Float, []));
+        if (withGradient)
+        {
+            var activity = ActivityAnalysis.Compute(forwardNodes, modelParams, [prediction], registry, v => types.Find(v)?.ElementType);
+            var engine = new ReverseModeEngine(emitter, forwardNodes, activity, registry,
+                () => Reprobe(probeModel, forwardNodes, batch, path, types));
+            foreach (var (value, gradient) in head.Seeds) engine.AddContribution(value, gradient);
+            engine.Run();
+            var pieces = new List<string>();
+            foreach (var t in layout.Tensors)
+            {
+                var g = engine.GradientOf(t.Name);
+                string? flat = null;
+                if (g is not null)
+                {
+                    if (t.ElementType != OnnxType.Float) g = emitter.Op("Cast", [g], Attr.Int("to", OnnxType.Float));
+                    flat = emitter.Op("Reshape", [g, emitter.ConstInt64(t.Length)]);
+                }
+                if (prior.Gradients.TryGetValue(t.Name, out var pg)) flat = flat is null ? pg : emitter.Op("Add", [flat, pg]);
+                pieces.Add(flat ?? emitter.Zeros([t.Length], OnnxType.Float));
+            }
+            var gradTheta = pieces.Count == 1 ? emitter.Op("Identity", pieces) : emitter.Op("Concat", pieces, Attr.Int("axis", 0));
+            Rename(graph, gradTheta, DensityGraph.GradientOutput);
+            graph.Output.Add(ThetaRewriter.TensorInput(DensityGraph.GradientOutput, OnnxType.Float, [layout.Dimension]));
+        }
+        graph.ValueInfo.Clear();
+        proto.IrVersion = Math.Max(proto.IrVersion, 8);
+        return new DensityGraph(proto, layout, dataInputs, dataInputs.Count == 0 ? 0 : dataInputs[0].Shape.FirstOrDefault(), withGradient, likelihoodScale);
+    }
+
+    private static string ChoosePrediction(GraphProto graph, DensityOptions options)
+    {
+        var spec = options.Likelihood;
+        var wanted = spec.Kind is LikelihoodKind.Output or LikelihoodKind.Loss ? spec.OutputName : options.OutputName;
+        if (graph.Output.Count == 0) throw new DensityOptionException(DensityOptions.OutputOptionName, "the model has no outputs.");
+        if (wanted is null) return graph.Output[0].Name;
+        if (graph.Output.Any(o => o.Name == wanted)) return wanted;
+        var option = spec.Kind is LikelihoodKind.Output or LikelihoodKind.Loss ? LikelihoodSpec.OptionName : DensityOptions.OutputOptionName;
+        throw new DensityOptionException(option, $"the model has no output '{wanted}'; its outputs are {string.Join(", ", graph.Output.Select(o => $"'{o.Name}'"))}.");
+    }
+
+    private static ValueInfoTable Probe(ModelProto probeModel, IReadOnlyDictionary<string, NpyArray> batch, string path,
+        IReadOnlySet<string>? keep, Dictionary<string, NpyArray>? kept)
+    {
+        var values = new Dictionary<string, OrtValue>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var input in probeModel.Graph.Input)
+                if (batch.TryGetValue(input.Name, out var a)) values[input.Name] = OrtTensors.Wrap(a);
+            return ShapeProbe.Run(probeModel, values, path, keep, kept);
+        }
+        finally
+        {
+            foreach (var v in values.Values) v.Dispose();
+        }
+    }
+
+    private static void Reprobe(ModelProto probeModel, IReadOnlyList<NodeView> forwardNodes, IReadOnlyDictionary<string, NpyArray> batch, string path, ValueInfoTable types)
+    {
+        var updated = probeModel.Clone();
+        updated.Graph.Node.Clear();
+        updated.Graph.Node.AddRange(forwardNodes.Select(n => n.Proto.Clone()));
+        var fresh = Probe(updated, batch, path, null, null);
+        foreach (var name in fresh.Names)
+            if (!types.Contains(name)) types.Set(name, fresh.Find(name)!.Value.Shape, fresh.Find(name)!.Value.ElementType);
+    }
+
+    private static float InitialLogSigma(NpyArray prediction, IReadOnlyDictionary<string, NpyArray> batch)
+    {
+        var mu = prediction.ToDoubles();
+        var y = batch[DensityGraph.TargetInput].ToDoubles();
+        if (mu.Length != y.Length || mu.Length < 2) return 0f;
+        var residuals = mu.Zip(y, (m, t) => t - m).ToArray();
+        var mean = residuals.Average();
+        var std = Math.Sqrt(residuals.Sum(r => (r - mean) * (r - mean)) / residuals.Length);
+        return std > 0 && double.IsFinite(std) ? (float)Math.Log(std) : 0f;
+    }
+
+    private static string ScalarInput(GraphProto graph, ValueInfoTable types, string name, float defaultValue)
+    {
+        graph.Input.Add(ThetaRewriter.TensorInput(name, OnnxType.Float, []));
+        graph.Initializer.Add(TensorData.ScalarFloat(name, defaultValue));
+        types.Set(name, [], OnnxType.Float);
+        return name;
+    }
+
+    /// <summary>Renames the output of the node that produces <paramref name="from"/>.</summary>
+    private static void Rename(GraphProto graph, string from, string to)
+    {
+        var node = graph.Node.LastOrDefault(n => n.Output.Contains(from));
+        if (node is null)
+        {
+            graph.Node.Add(new NodeProto { OpType = "Identity", Name = UniqueNames.ReservedPrefix + to, Input = { from }, Output = { to } });
+            return;
+        }
+        node.Output[node.Output.IndexOf(from)] = to;
+        foreach (var n in graph.Node)
+            for (var i = 0; i < n.Input.Count; i++)
+                if (n.Input[i] == from) n.Input[i] = to;
+    }
+
+    private static IEnumerable<string> AllNames(GraphProto graph) =>
+        graph.Node.SelectMany(n => n.Output.Concat(n.Input).Append(n.Name))
+            .Concat(graph.Initializer.Select(i => i.Name))
+            .Concat(graph.Input.Select(i => i.Name))
+            .Concat(graph.Output.Select(o => o.Name))
+            .Where(n => n.Length > 0);
+}

@@ -1,0 +1,108 @@
+using OnnxRay.Onnx.Autodiff;
+using OnnxRay.Onnx.Errors;
+
+namespace OnnxRay.Onnx.Density;
+
+/// <summary>
+/// Emits a likelihood head (§7): the batch log-likelihood sum as a scalar and, in closed form, its gradient with respect
+/// to the prediction (already multiplied by the likelihood scale), which seeds the reverse pass.
+/// </summary>
+internal static class LikelihoodHead
+{
+    internal sealed record Result(string LogLikelihood, IReadOnlyList<(string Value, string Gradient)> Seeds);
+
+    /// <param name="prediction">The model output the head reads.</param>
+    /// <param name="target">The target input (null for output:/loss: heads).</param>
+    /// <param name="scale">Scalar input holding the likelihood scale (N/B or 1).</param>
+    /// <param name="logSigma">The learned-noise parameter tensor (scalar), for the learned gaussian.</param>
+    public static Result Emit(GraphEmitter e, LikelihoodSpec spec, string prediction, string? target, string scale, string? logSigma, string dataSource)
+    {
+        var p = e.RequireType(prediction);
+        if (p.ElementType != OnnxType.Float)
+            throw new DensityOptionException(LikelihoodSpec.OptionName, $"model output '{prediction}' has ONNX element type {p.ElementType}; the heads need float32.");
+        string C(double v) => e.ConstScalar(v);
+        string Op(string op, params string[] inputs) => e.Op(op, inputs);
+        string SumAll(string v) => e.Op("ReduceSum", [v], Attr.Int("keepdims", 0));
+        var n = p.ElementCount;
+
+        switch (spec.Kind)
+        {
+            case LikelihoodKind.Output or LikelihoodKind.Loss:
+                {
+                    if (n != 1)
+                        throw new DensityOptionException(LikelihoodSpec.OptionName, $"model output '{prediction}' has shape [{string.Join(",", p.Shape)}]; {spec} needs a scalar.");
+                    var value = SumAll(prediction);
+                    var seed = spec.Kind == LikelihoodKind.Output ? scale : Op("Neg", scale);
+                    return new Result(spec.Kind == LikelihoodKind.Output ? value : Op("Neg", value), [(prediction, e.Reshape(seed, p.Shape))]);
+                }
+            case LikelihoodKind.Categorical:
+                {
+                    var t = e.RequireType(target!);
+                    if (p.Shape.Length < 2 || !t.Shape.SequenceEqual(p.Shape[..^1]))
+                        throw new DataMismatchException(dataSource, "target",
+                            $"categorical needs targets of shape [{string.Join(",", p.Shape[..Math.Max(0, p.Shape.Length - 1)])}] for logits '{prediction}' of shape [{string.Join(",", p.Shape)}], got [{string.Join(",", t.Shape)}].");
+                    if (t.ElementType != OnnxType.Int64)
+                        throw new DataMismatchException(dataSource, "target", $"categorical needs int64 class indices, got ONNX element type {t.ElementType}.");
+                    var logp = e.Op("LogSoftmax", [prediction], Attr.Int("axis", -1));
+                    e.Types.Set(logp, p.Shape, OnnxType.Float);
+                    var mask = Op("Not", Op("Equal", target!, e.ConstScalar(spec.IgnoreIndex, OnnxType.Int64)));
+                    var safe = Op("Where", mask, target!, e.ConstScalar(0, OnnxType.Int64));
+                    var picked = e.Op("GatherElements", [logp, e.Op("Unsqueeze", [safe, e.ConstInt64(-1)])], Attr.Int("axis", -1));
+                    var maskF = e.Op("Cast", [mask], Attr.Int("to", OnnxType.Float));
+                    var picked2 = e.Op("Squeeze", [picked, e.ConstInt64(-1)]);
+                    var logLik = SumAll(Op("Mul", picked2, maskF));
+                    var oneHot = e.Op("OneHot", [safe, e.ConstInt64(p.Shape[^1]), e.Const(FloatVector(0f, 1f))], Attr.Int("axis", -1));
+                    var residual = Op("Sub", oneHot, Op("Exp", logp));
+                    var grad = Op("Mul", Op("Mul", residual, e.Op("Unsqueeze", [maskF, e.ConstInt64(-1)])), scale);
+                    return new Result(logLik, [(prediction, grad)]);
+                }
+            case LikelihoodKind.GaussianFixed or LikelihoodKind.GaussianLearned:
+                {
+                    var y = MatchTarget(e, target!, p, dataSource);
+                    var r = Op("Sub", y, prediction);
+                    var sumSquares = SumAll(Op("Mul", r, r));
+                    if (spec.Kind == LikelihoodKind.GaussianFixed)
+                    {
+                        var s = spec.Sigma;
+                        var logLik = Op("Add", Op("Mul", sumSquares, C(-0.5 / (s * s))), C(n * (-Math.Log(s) - 0.5 * Math.Log(2 * Math.PI))));
+                        return new Result(logLik, [(prediction, Op("Mul", Op("Mul", r, C(1 / (s * s))), scale))]);
+                    }
+                    // σ = exp(log_sigma): loglik = −½ Σr²·e^{−2ls} − n·ls − n/2·ln 2π.
+                    var inverseVariance = Op("Exp", Op("Mul", logSigma!, C(-2)));
+                    var weighted = Op("Mul", sumSquares, inverseVariance);
+                    var logLikLearned = Op("Sub", Op("Mul", weighted, C(-0.5)), Op("Add", Op("Mul", logSigma!, C(n)), C(0.5 * n * Math.Log(2 * Math.PI))));
+                    var gradMu = Op("Mul", Op("Mul", r, inverseVariance), scale);
+                    var gradLogSigma = Op("Mul", Op("Sub", weighted, C(n)), scale);
+                    return new Result(logLikLearned, [(prediction, gradMu), (logSigma!, e.Reshape(gradLogSigma, e.RequireType(logSigma!).Shape))]);
+                }
+            default: // Bernoulli
+                {
+                    var y = MatchTarget(e, target!, p, dataSource);
+                    // softplus(z) = relu(z) + log(1 + exp(−|z|)): no overflow for large |z|.
+                    var softplus = Op("Add", Op("Relu", prediction), Op("Log", Op("Add", C(1), Op("Exp", Op("Neg", Op("Abs", prediction))))));
+                    var logLik = SumAll(Op("Sub", Op("Mul", y, prediction), softplus));
+                    var grad = Op("Mul", Op("Sub", y, Op("Sigmoid", prediction)), scale);
+                    return new Result(logLik, [(prediction, grad)]);
+                }
+        }
+    }
+
+    /// <summary>The float target reshaped to the prediction's shape (e.g. [B] targets for [B,1] outputs).</summary>
+    private static string MatchTarget(GraphEmitter e, string target, StaticValue prediction, string dataSource)
+    {
+        var t = e.RequireType(target);
+        if (t.ElementCount != prediction.ElementCount)
+            throw new DataMismatchException(dataSource, "target",
+                $"has shape [{string.Join(",", t.Shape)}] ({t.ElementCount} elements) but the prediction has shape [{string.Join(",", prediction.Shape)}] ({prediction.ElementCount} elements).");
+        var y = t.ElementType == OnnxType.Float ? target : e.Op("Cast", [target], Attr.Int("to", OnnxType.Float));
+        return e.Reshape(y, prediction.Shape);
+    }
+
+    private static Protobuf.TensorProto FloatVector(params float[] values)
+    {
+        var t = new Protobuf.TensorProto { DataType = OnnxType.Float };
+        t.Dims.Add(values.Length);
+        t.FloatData.AddRange(values);
+        return t;
+    }
+}
