@@ -80,10 +80,10 @@ internal sealed record ConvGeometry(long[] Kernel, long[] Strides, long[] Dilati
             long total = natural - outputSpatial[i];
             if (derivedPads)
             {
-                // ONNX Runtime puts the odd padding cell at the head for SAME_UPPER and at the tail otherwise
-                // (conv_transpose_attributes.h); the conformance tests pin this against the runtime.
+                // As the ONNX spec says (and ORT 1.31 does; the rule tests pin it): SAME_UPPER puts the odd cell at the
+                // end, SAME_LOWER and plain output_shape put it at the beginning.
                 long t = Math.Max(0, total);
-                begin[i] = autoPad == "SAME_UPPER" ? t - t / 2 : t / 2;
+                begin[i] = autoPad == "SAME_UPPER" ? t / 2 : t - t / 2;
             }
             else if (autoPad != "VALID" && explicitPads is { Length: > 0 })
             {
