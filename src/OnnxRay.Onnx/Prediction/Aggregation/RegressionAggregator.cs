@@ -1,0 +1,150 @@
+using OnnxRay.Abstractions;
+
+namespace OnnxRay.Onnx.Prediction.Aggregation;
+
+/// <summary>
+/// Streaming posterior-predictive aggregation for regression (samplers.md §6.2): each draw s predicts N(μ_s, σ_s²)
+/// for every output, with an optional weight w_s ≥ 0. Mean, aleatoric variance E[σ²] and epistemic variance Var[μ]
+/// use weighted Welford updates in O(outputs) memory. Quantiles need the per-draw μ_s, σ_s: those are kept only when
+/// <see cref="RegressionAggregatorOptions.KeepDrawsForQuantiles"/> is set, optionally capped by a reservoir.
+/// </summary>
+public sealed class RegressionAggregator
+{
+    private readonly RegressionAggregatorOptions _options;
+    private readonly double[] _mean;
+    private readonly double[] _m2;          // Σ w (μ − mean)² via Welford
+    private readonly double[] _weightedVariance; // Σ w σ²
+    private readonly LogSumExpAccumulator[]? _logDensity;
+    private readonly List<double[]> _keptMeans = [];
+    private readonly List<double[]> _keptSds = [];
+    private readonly List<double> _keptWeights = [];
+    private readonly ChainRandom? _reservoirRandom;
+    private int _positiveDraws;
+
+    /// <summary>An empty aggregate for <paramref name="outputs"/> scalar outputs.</summary>
+    public RegressionAggregator(int outputs, RegressionAggregatorOptions? options = null)
+    {
+        if (outputs <= 0) throw new ArgumentOutOfRangeException(nameof(outputs), outputs, "must be positive");
+        _options = options ?? new RegressionAggregatorOptions();
+        if (_options.Targets is { } targets && targets.Length != outputs)
+            throw new ArgumentException($"{targets.Length} targets given for {outputs} outputs", nameof(options));
+        if (_options.ReservoirCapacity is <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), _options.ReservoirCapacity, "ReservoirCapacity must be positive");
+        Outputs = outputs;
+        _mean = new double[outputs];
+        _m2 = new double[outputs];
+        _weightedVariance = new double[outputs];
+        if (_options.Targets is not null) _logDensity = new LogSumExpAccumulator[outputs];
+        if (_options.ReservoirCapacity is not null) _reservoirRandom = new ChainRandom(_options.ReservoirSeed);
+    }
+
+    /// <summary>Number of outputs per draw.</summary>
+    public int Outputs { get; }
+
+    /// <summary>Draws added so far.</summary>
+    public int DrawCount { get; private set; }
+
+    /// <summary>Σ w_s so far.</summary>
+    public double TotalWeight { get; private set; }
+
+    /// <summary>Adds a draw predicting N(μ_s[i], σ_s[i]²) for each output i.</summary>
+    public void AddDraw(ReadOnlySpan<double> means, ReadOnlySpan<double> sds, double weight = 1.0)
+    {
+        if (means.Length != Outputs) throw new ArgumentException($"expected {Outputs} means, got {means.Length}", nameof(means));
+        if (sds.Length != Outputs) throw new ArgumentException($"expected {Outputs} noise sds, got {sds.Length}", nameof(sds));
+        DrawWeight.Validate(weight);
+        for (var i = 0; i < Outputs; i++)
+        {
+            if (!double.IsFinite(means[i])) throw new ArgumentException($"output {i}: mean {means[i]} is not finite", nameof(means));
+            if (!(sds[i] > 0) || !double.IsFinite(sds[i])) throw new ArgumentException($"output {i}: noise sd {sds[i]} must be positive and finite", nameof(sds));
+        }
+
+        DrawCount++;
+        if (weight == 0) return;
+        var newTotal = TotalWeight + weight;
+        var fraction = weight / newTotal;
+        var logWeight = Math.Log(weight);
+        for (var i = 0; i < Outputs; i++)
+        {
+            var delta = means[i] - _mean[i];
+            _mean[i] += fraction * delta;
+            _m2[i] += weight * delta * (means[i] - _mean[i]);
+            _weightedVariance[i] += weight * sds[i] * sds[i];
+            if (_logDensity is not null)
+                _logDensity[i].Add(logWeight + GaussianMixture.NormalLogDensity(_options.Targets![i], means[i], sds[i]));
+        }
+        TotalWeight = newTotal;
+        Keep(means, sds, weight);
+    }
+
+    /// <summary>Adds a draw of point predictions μ_s with a fixed noise sd σ.</summary>
+    public void AddDraw(ReadOnlySpan<double> means, double noiseSd, double weight = 1.0)
+    {
+        var sds = new double[Outputs];
+        Array.Fill(sds, noiseSd);
+        AddDraw(means, sds, weight);
+    }
+
+    /// <summary>Adds a draw from float tensors.</summary>
+    public void AddDraw(ReadOnlySpan<float> means, ReadOnlySpan<float> sds, double weight = 1.0) =>
+        AddDraw(Widen(means), Widen(sds), weight);
+
+    /// <summary>Adds a draw of float point predictions with a fixed noise sd σ.</summary>
+    public void AddDraw(ReadOnlySpan<float> means, double noiseSd, double weight = 1.0) => AddDraw(Widen(means), noiseSd, weight);
+
+    /// <summary>The aggregate so far. Throws if no weight has been added.</summary>
+    public RegressionPrediction Result()
+    {
+        if (!(TotalWeight > 0)) throw new InvalidOperationException("no draws with positive weight have been added");
+        var aleatoric = new double[Outputs];
+        var epistemic = new double[Outputs];
+        for (var i = 0; i < Outputs; i++)
+        {
+            aleatoric[i] = _weightedVariance[i] / TotalWeight;
+            epistemic[i] = Math.Max(0.0, _m2[i] / TotalWeight);
+        }
+        double[]? lpd = null;
+        if (_logDensity is not null)
+        {
+            lpd = new double[Outputs];
+            var logTotal = Math.Log(TotalWeight);
+            for (var i = 0; i < Outputs; i++) lpd[i] = _logDensity[i].Value - logTotal;
+        }
+        var keptAll = _keptMeans.Count == _positiveDraws;
+        return new RegressionPrediction(
+            (double[])_mean.Clone(), aleatoric, epistemic, lpd, DrawCount,
+            _options.KeepDrawsForQuantiles ? [.. _keptMeans] : null,
+            _options.KeepDrawsForQuantiles ? [.. _keptSds] : null,
+            _options.KeepDrawsForQuantiles ? [.. _keptWeights] : null,
+            quantilesApproximate: !keptAll);
+    }
+
+    private void Keep(ReadOnlySpan<double> means, ReadOnlySpan<double> sds, double weight)
+    {
+        var index = _positiveDraws++;
+        if (!_options.KeepDrawsForQuantiles) return;
+        var capacity = _options.ReservoirCapacity ?? int.MaxValue;
+        if (_keptMeans.Count < capacity)
+        {
+            _keptMeans.Add(means.ToArray());
+            _keptSds.Add(sds.ToArray());
+            _keptWeights.Add(weight);
+            return;
+        }
+        // Algorithm R: draw number index (0-based) replaces a random slot with probability capacity/(index + 1).
+        var slot = _reservoirRandom!.NextInt64(index + 1L);
+        if (slot < capacity)
+        {
+            _keptMeans[(int)slot] = means.ToArray();
+            _keptSds[(int)slot] = sds.ToArray();
+            _keptWeights[(int)slot] = weight;
+        }
+    }
+
+    private static double[] Widen(ReadOnlySpan<float> values)
+    {
+        var result = new double[values.Length];
+        for (var i = 0; i < values.Length; i++) result[i] = values[i];
+        return result;
+    }
+}
