@@ -35,7 +35,7 @@ internal sealed class ChainRunner
     // Progress bookkeeping (not part of the chain state).
     private readonly Stopwatch _clock = new();
     private long _stepsThisProcess;
-    private TimeSpan _lastReport = TimeSpan.MinValue;
+    private TimeSpan? _lastReport;
     private StepInfo _lastStep;
 
     public ChainRunner(int chain, RunManifest manifest, string runFolder, ISamplerFactory sampler, SamplerOptions options,
@@ -261,7 +261,7 @@ internal sealed class ChainRunner
     {
         if (_progress is null) return;
         var now = _clock.Elapsed;
-        if (!force && now - _lastReport < ProgressInterval) return;
+        if (!force && _lastReport is { } last && now - last < ProgressInterval) return;
         _lastReport = now;
         var warmup = phase == ChainPhase.Warmup;
         var stepsDone = warmup ? _warmupDone : _samplingTransitions;
