@@ -1,0 +1,214 @@
+using OnnxRay.Abstractions;
+using OnnxRay.Samplers.RayTracing;
+using OnnxRay.Testing.Targets;
+
+namespace OnnxRay.Samplers.Tests.RayTracing;
+
+/// <summary>Exact (non-statistical) behaviour of the kernel: reversibility, determinism, checkpoints, options.</summary>
+public class RayTracingKernelTests
+{
+    [Theory]
+    [InlineData(IntegratorKind.Kdk)]
+    [InlineData(IntegratorKind.Dkd)]
+    [InlineData(IntegratorKind.Omelyan)]
+    public void TrajectoryRunBackwardsReturnsToItsStart(IntegratorKind kind)
+    {
+        var target = GaussianTarget.IllConditioned(20, 10, rotate: true);
+        var random = new ChainRandom(42);
+        var space = new PhaseSpace(target, target.RandomStart(random), ParameterGroup.Whole(20));
+        random.FillGaussian(space.Velocity);
+        var x0 = space.Position.ToArray();
+        var v0 = space.Velocity.ToArray();
+        const double dt = 0.05;
+        for (var i = 0; i < 30; i++) Integrators.Step(space, kind, dt, random);
+        var forwardLuminosity = space.LogLuminosity;
+        Assert.NotEqual(x0[0], space.Position[0]);
+
+        System.Numerics.Tensors.TensorPrimitives.Negate(space.Velocity, space.Velocity);
+        for (var i = 0; i < 30; i++) Integrators.Step(space, kind, dt, random);
+        System.Numerics.Tensors.TensorPrimitives.Negate(space.Velocity, space.Velocity);
+
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(x0[i], space.Position[i], 1e-5 * (1 + Math.Abs(x0[i])));
+            Assert.Equal(v0[i], space.Velocity[i], 1e-5 * (1 + Math.Abs(v0[i])));
+        }
+        // The way back undoes the luminosity gained on the way out.
+        Assert.Equal(0.0, space.LogLuminosity, 1e-4 * Math.Max(1, Math.Abs(forwardLuminosity)));
+    }
+
+    [Fact]
+    public void FusedKicksCostOneGradientPerKdkStepAndTwoPerOmelyanStep()
+    {
+        var target = GaussianTarget.StandardNormal(10);
+        var random = new ChainRandom(1);
+        foreach (var (kind, perStep) in new[] { (IntegratorKind.Kdk, 1), (IntegratorKind.Dkd, 1), (IntegratorKind.Omelyan, 2) })
+        {
+            var space = new PhaseSpace(target, target.RandomStart(random), ParameterGroup.Whole(10));
+            random.FillGaussian(space.Velocity);
+            space.EnsureGradient();
+            space.GradientEvaluations = 0;
+            for (var i = 0; i < 25; i++) Integrators.Step(space, kind, 0.1, random);
+            Assert.Equal(25 * perStep, space.GradientEvaluations);
+        }
+    }
+
+    private static float[] RunChain(RayTracingOptions options, ILogDensity density, ulong seed, int warmup, int draws)
+    {
+        var random = ChainRandom.ForChain(seed, 3);
+        var start = new float[density.Dimension];
+        random.FillGaussian(start);
+        using var kernel = new RayTracingKernel(options);
+        kernel.Initialize(density, start, random);
+        kernel.BeginWarmup(warmup);
+        for (var i = 0; i < warmup; i++) kernel.Adapt(kernel.Step());
+        kernel.EndWarmup();
+        var trace = new List<float>();
+        for (var i = 0; i < draws; i++)
+        {
+            kernel.Step();
+            trace.AddRange(kernel.Position.ToArray());
+        }
+        return trace.ToArray();
+    }
+
+    [Fact]
+    public void SameSeedGivesIdenticalDraws()
+    {
+        var target = GaussianTarget.IllConditioned(30, 100, rotate: true);
+        var a = RunChain(new RayTracingOptions(), target, 7, 60, 40);
+        var b = RunChain(new RayTracingOptions(), target, 7, 60, 40);
+        var c = RunChain(new RayTracingOptions(), target, 8, 60, 40);
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+    }
+
+    public static TheoryData<string> CheckpointSettings() => ["auto", "partial-refresh-random", "no-test"];
+
+    private static RayTracingOptions OptionsFor(string setting) => setting switch
+    {
+        "partial-refresh-random" => new RayTracingOptions { Integrator = IntegratorKind.RandomKdkDkd, RefreshRate = 1.0 },
+        "no-test" => new RayTracingOptions { Metropolis = false, Integrator = IntegratorKind.Dkd },
+        _ => new RayTracingOptions(),
+    };
+
+    [Theory]
+    [MemberData(nameof(CheckpointSettings))]
+    public void RestoredKernelContinuesBitIdentically(string setting)
+    {
+        var target = GaussianTarget.IllConditioned(16, 50, rotate: true);
+        const int warmup = 80;
+        foreach (var saveAt in new[] { 17, 50, 95 }) // inside each warm-up window, and after warm-up
+        {
+            var random = ChainRandom.ForChain(99, 0);
+            var original = new RayTracingKernel(OptionsFor(setting));
+            original.Initialize(target, target.RandomStart(random), random);
+            original.BeginWarmup(warmup);
+            byte[]? checkpoint = null;
+            var expected = new List<(float[] X, StepInfo Info)>();
+            for (var i = 0; i < 130; i++)
+            {
+                if (i == saveAt)
+                {
+                    using var ms = new MemoryStream();
+                    using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true)) original.SaveState(w);
+                    checkpoint = ms.ToArray();
+                }
+                var info = original.Step();
+                if (i < warmup) original.Adapt(info);
+                if (i == warmup - 1) original.EndWarmup();
+                if (i >= saveAt) expected.Add((original.Position.ToArray(), info));
+            }
+
+            // A fresh kernel at an unrelated start with an unrelated stream: everything must come from the checkpoint.
+            var other = new ChainRandom(12345);
+            var restored = new RayTracingKernel(OptionsFor(setting));
+            restored.Initialize(target, target.RandomStart(other), other);
+            restored.BeginWarmup(warmup);
+            using (var r = new BinaryReader(new MemoryStream(checkpoint!))) restored.RestoreState(r);
+            for (var i = saveAt; i < 130; i++)
+            {
+                var info = restored.Step();
+                if (i < warmup) restored.Adapt(info);
+                if (i == warmup - 1) restored.EndWarmup();
+                var (x, e) = expected[i - saveAt];
+                Assert.Equal(x, restored.Position.ToArray());
+                Assert.Equal(e.LogDensity, info.LogDensity);
+                Assert.Equal(e.StepSize, info.StepSize);
+                Assert.Equal(e.Accepted, info.Accepted);
+            }
+        }
+    }
+
+    [Fact]
+    public void WarmupTunesStepSizeAndTrajectoryLength()
+    {
+        var target = GaussianTarget.StandardNormal(100);
+        var random = ChainRandom.ForChain(5, 0);
+        using var kernel = new RayTracingKernel(new RayTracingOptions());
+        kernel.Initialize(target, target.RandomStart(random), random);
+        var initial = kernel.StepSize;
+        Assert.Equal(0.001 * Math.Sqrt(1000.0 / 100), initial, 1e-12);
+        kernel.BeginWarmup(300);
+        for (var i = 0; i < 300; i++) kernel.Adapt(kernel.Step());
+        kernel.EndWarmup();
+        // Acceptance-tuned Omelyan on N(0, I₁₀₀) takes path steps Δs of order one, far above the network default.
+        Assert.InRange(kernel.StepSize, 20 * initial, 3.0);
+        // T ≈ √(ΣVar/D) = 1 for a standard normal.
+        Assert.InRange(kernel.TrajectoryTime, 0.7, 1.4);
+        Assert.Equal(IntegratorKind.Omelyan, kernel.Integrator);
+        Assert.True(kernel.MetropolisTest);
+    }
+
+    [Fact]
+    public void FactoryIsNamedRaytracingAndRejectsBadOptions()
+    {
+        var factory = new RayTracingSamplerFactory();
+        Assert.Equal("raytracing", factory.Name);
+        Assert.Equal(typeof(RayTracingOptions), factory.OptionsType);
+        Assert.IsType<RayTracingKernel>(factory.CreateKernel(factory.CreateDefaultOptions()));
+
+        var bad = new RayTracingOptions { StepSize = -1, StepsPerTrajectory = 0, RefreshRate = -2, TargetAcceptance = 1.5, LossTolerance = -3 };
+        var problems = bad.Validate().ToList();
+        Assert.Contains(problems, p => p.StartsWith("dt "));
+        Assert.Contains(problems, p => p.StartsWith("steps "));
+        Assert.Contains(problems, p => p.StartsWith("refresh-rate "));
+        Assert.Contains(problems, p => p.StartsWith("target-acceptance "));
+        Assert.Contains(problems, p => p.StartsWith("loss-tolerance "));
+        Assert.Throws<SamplerOptionsException>(() => factory.CreateKernel(bad));
+        Assert.Empty(new RayTracingOptions().Validate());
+    }
+
+    [Fact]
+    public void EveryOptionHasAKebabCaseKey()
+    {
+        var keys = typeof(RayTracingOptions).GetProperties()
+            .Select(p => p.GetCustomAttributes(typeof(SamplerOptionAttribute), false).Cast<SamplerOptionAttribute>().SingleOrDefault())
+            .ToList();
+        Assert.All(keys, k => Assert.NotNull(k));
+        Assert.All(keys, k => Assert.Matches("^[a-z]+(-[a-z]+)*$", k!.Name));
+        Assert.Equal(keys.Count, keys.Select(k => k!.Name).Distinct().Count());
+    }
+
+    [Fact]
+    public void GroupsThatDoNotTileThetaAreRejected()
+    {
+        var density = new GroupedDensity(GaussianTarget.StandardNormal(4), [new ParameterGroup("a", 0, 2), new ParameterGroup("b", 3, 1)]);
+        using var kernel = new RayTracingKernel(new RayTracingOptions());
+        var ex = Assert.Throws<ArgumentException>(() => kernel.Initialize(density, new float[4], new ChainRandom(1)));
+        Assert.Contains("'b'", ex.Message);
+    }
+
+    [Fact]
+    public void PerGroupRaysFollowTheDensityGroupsUnlessDisabled()
+    {
+        var groups = new[] { new ParameterGroup("w", 0, 3), new ParameterGroup("b", 3, 2) };
+        var density = new GroupedDensity(GaussianTarget.StandardNormal(5), groups);
+        using var perGroup = new RayTracingKernel(new RayTracingOptions());
+        perGroup.Initialize(density, new float[5], new ChainRandom(1));
+        Assert.Equal(2, perGroup.Rays.Count);
+        using var single = new RayTracingKernel(new RayTracingOptions { PerGroupRays = false });
+        single.Initialize(density, new float[5], new ChainRandom(1));
+        Assert.Single(single.Rays);
+    }
+}
