@@ -1,0 +1,40 @@
+using OnnxRay.Abstractions;
+using OnnxRay.Onnx.Errors;
+
+namespace OnnxRay.Cli.Commands;
+
+/// <summary>
+/// Runs a command body and turns OnnxRay's typed errors into one clear line on stderr and a non-zero exit code,
+/// instead of a stack trace. Unexpected exceptions keep their stack trace (they are bugs).
+/// </summary>
+internal static class CliAction
+{
+    public const int UsageError = 2;
+    public const int Failure = 1;
+    public const int Cancelled = 130;
+
+    public static int Run(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("Stopped.");
+            return Cancelled;
+        }
+        catch (Exception e) when (IsUserFacing(e))
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return e is CliUsageException or SamplerOptionsException ? UsageError : Failure;
+        }
+    }
+
+    private static bool IsUserFacing(Exception e) =>
+        e is OnnxRayException or SamplerOptionsException or CliUsageException or FileNotFoundException or DirectoryNotFoundException
+            or UnauthorizedAccessException;
+}
+
+/// <summary>A command-line argument that parses but makes no sense (names the option).</summary>
+internal sealed class CliUsageException(string message) : Exception(message);

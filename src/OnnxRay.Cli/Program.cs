@@ -1,0 +1,7 @@
+using System.CommandLine;
+using OnnxRay.Cli.Commands;
+
+// The `onnxray` tool: one subcommand per file in Commands/.
+var root = new RootCommand("OnnxRay: Bayesian posteriors for any exported ONNX network.");
+foreach (var command in CommandCatalog.Create()) root.Subcommands.Add(command);
+return root.Parse(args).Invoke();
