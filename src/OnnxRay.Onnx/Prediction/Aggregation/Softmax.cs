@@ -6,14 +6,27 @@ public static class Softmax
     /// <summary>ln softmax(logits) = logits − logsumexp(logits), written to <paramref name="destination"/>.</summary>
     public static void Log(ReadOnlySpan<double> logits, Span<double> destination)
     {
-        var lse = LogSumExp.Of(logits);
-        for (var i = 0; i < logits.Length; i++) destination[i] = logits[i] - lse;
+        var max = Max(logits);
+        var sum = 0.0;
+        foreach (var l in logits) sum += Math.Exp(l - max);
+        var logSum = Math.Log(sum);
+        // (l − max) − ln Σ keeps full precision where l − (max + ln Σ) would round at large |max|
+        for (var i = 0; i < logits.Length; i++) destination[i] = logits[i] - max - logSum;
     }
 
     /// <summary>softmax(logits) written to <paramref name="destination"/>.</summary>
     public static void Probabilities(ReadOnlySpan<double> logits, Span<double> destination)
     {
-        Log(logits, destination);
-        for (var i = 0; i < logits.Length; i++) destination[i] = Math.Exp(destination[i]);
+        var max = Max(logits);
+        var sum = 0.0;
+        for (var i = 0; i < logits.Length; i++) sum += destination[i] = Math.Exp(logits[i] - max);
+        for (var i = 0; i < logits.Length; i++) destination[i] /= sum;
+    }
+
+    private static double Max(ReadOnlySpan<double> values)
+    {
+        var max = double.NegativeInfinity;
+        foreach (var v in values) if (v > max) max = v;
+        return max;
     }
 }
