@@ -36,6 +36,7 @@ internal static class InitialStepSizeSearch
         space.LogLuminosity = 0;
         PartialRefresh.Redraw(space.Velocity, random);
         Integrators.Step(space, kind, dt, random);
+        space.FlushKick();
         var end = space.EnsureGradient();
         var logAlpha = end - start - space.LogLuminosity;
         space.RestoreStart(reverseVelocity: false);

@@ -59,10 +59,30 @@ internal sealed class PhaseSpace
         return LogDensity;
     }
 
-    /// <summary>Kick every ray with time step <paramref name="h"/> at the current position; accumulates ΔlnLum.</summary>
+    /// <summary>
+    /// Kick every ray with time step <paramref name="h"/> at the current position. Kicks at the same position compose
+    /// additively, K(a)∘K(b) = K(a+b) (§1.2), so the time is only accumulated here and applied as one kick by
+    /// <see cref="FlushKick"/> before the next drift or scatter: a run of KDK steps then costs one kick per step.
+    /// </summary>
     public void Kick(double h)
     {
         EnsureGradient();
+        PendingKickTime += h;
+    }
+
+    /// <summary>Number of (fused) kicks applied to v so far.</summary>
+    public long KicksApplied { get; private set; }
+
+    /// <summary>Kick time accumulated at the current position but not yet applied to v.</summary>
+    public double PendingKickTime { get; private set; }
+
+    /// <summary>Applies the accumulated kick to every ray and adds its ΔlnLum.</summary>
+    public void FlushKick()
+    {
+        var h = PendingKickTime;
+        if (h == 0) return;
+        PendingKickTime = 0;
+        KicksApplied++;
         for (var r = 0; r < Rays.Count; r++)
         {
             var ray = Rays[r];
@@ -74,6 +94,7 @@ internal sealed class PhaseSpace
     /// <summary>x ← x + h·v; invalidates the gradient cache.</summary>
     public void Drift(double h)
     {
+        FlushKick();
         PositionDrift.Apply(Position, Velocity, h);
         GradientValid = false;
     }
@@ -81,6 +102,7 @@ internal sealed class PhaseSpace
     /// <summary>Stores x, v, g and log p as the trajectory start.</summary>
     public void SaveStart()
     {
+        FlushKick();
         Position.CopyTo(SavedPosition, 0);
         Velocity.CopyTo(SavedVelocity, 0);
         if (GradientValid) Gradient.CopyTo(SavedGradient, 0);
@@ -91,6 +113,7 @@ internal sealed class PhaseSpace
     /// <summary>Returns to the trajectory start (swapping buffers, no copy); <paramref name="reverseVelocity"/> sets v ← −v₀.</summary>
     public void RestoreStart(bool reverseVelocity)
     {
+        PendingKickTime = 0;
         (Position, SavedPosition) = (SavedPosition, Position);
         (Gradient, SavedGradient) = (SavedGradient, Gradient);
         GradientValid = SavedGradientValid;
@@ -104,6 +127,7 @@ internal sealed class PhaseSpace
 
     public void Save(BinaryWriter writer)
     {
+        if (PendingKickTime != 0) throw new InvalidOperationException("A checkpoint inside a trajectory would lose the pending kick.");
         WriteFloats(writer, Position);
         WriteFloats(writer, Velocity);
         WriteFloats(writer, Gradient);

@@ -134,9 +134,14 @@ public sealed class RayTracingKernel : ISamplerKernel
         else PartialRefresh.Redraw(_space.Velocity, _random);
         for (var i = 0; i < steps; i++)
         {
-            if (i > 0) PartialRefresh.Scatter(_space.Velocity, _refreshRate, dt, _random);
+            if (i > 0 && _refreshRate > 0)
+            {
+                _space.FlushKick(); // the scatter separates the two half-kicks: they cannot be fused
+                PartialRefresh.Scatter(_space.Velocity, _refreshRate, dt, _random);
+            }
             Integrators.Step(_space, _integrator, dt, _random);
         }
+        _space.FlushKick();
         PartialRefresh.Scatter(_space.Velocity, _refreshRate, dt / 2, _random);
 
         var endLogDensity = EndLogDensity();

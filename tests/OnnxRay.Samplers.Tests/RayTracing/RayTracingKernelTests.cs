@@ -21,11 +21,13 @@ public class RayTracingKernelTests
         var v0 = space.Velocity.ToArray();
         const double dt = 0.05;
         for (var i = 0; i < 30; i++) Integrators.Step(space, kind, dt, random);
+        space.FlushKick();
         var forwardLuminosity = space.LogLuminosity;
         Assert.NotEqual(x0[0], space.Position[0]);
 
         System.Numerics.Tensors.TensorPrimitives.Negate(space.Velocity, space.Velocity);
         for (var i = 0; i < 30; i++) Integrators.Step(space, kind, dt, random);
+        space.FlushKick();
         System.Numerics.Tensors.TensorPrimitives.Negate(space.Velocity, space.Velocity);
 
         for (var i = 0; i < 20; i++)
@@ -42,14 +44,39 @@ public class RayTracingKernelTests
     {
         var target = GaussianTarget.StandardNormal(10);
         var random = new ChainRandom(1);
-        foreach (var (kind, perStep) in new[] { (IntegratorKind.Kdk, 1), (IntegratorKind.Dkd, 1), (IntegratorKind.Omelyan, 2) })
+        foreach (var (kind, perStep, kicks) in new[] { (IntegratorKind.Kdk, 1, 26), (IntegratorKind.Dkd, 1, 25), (IntegratorKind.Omelyan, 2, 51) })
         {
             var space = new PhaseSpace(target, target.RandomStart(random), ParameterGroup.Whole(10));
             random.FillGaussian(space.Velocity);
+            var v0 = space.Velocity.ToArray();
+            var x0 = space.Position.ToArray();
             space.EnsureGradient();
             space.GradientEvaluations = 0;
             for (var i = 0; i < 25; i++) Integrators.Step(space, kind, 0.1, random);
+            space.FlushKick();
             Assert.Equal(25 * perStep, space.GradientEvaluations);
+            Assert.Equal(kicks, space.KicksApplied); // adjacent kicks at one position are applied as one
+
+            // The same path with every kick applied on its own agrees to float rounding.
+            var x = x0.ToArray();
+            var v = v0.ToArray();
+            var g = new float[10];
+            double luminosity = 0;
+            void K(double h) { target.Evaluate(x, g); luminosity += VelocityKick.Apply(v, g, h); }
+            void D(double h) => PositionDrift.Apply(x, v, h);
+            const double lambda = Integrators.OmelyanLambda;
+            for (var i = 0; i < 25; i++)
+            {
+                if (kind == IntegratorKind.Kdk) { K(0.05); D(0.1); K(0.05); }
+                else if (kind == IntegratorKind.Dkd) { D(0.05); K(0.1); D(0.05); }
+                else { K(lambda * 0.1); D(0.05); K((1 - 2 * lambda) * 0.1); D(0.05); K(lambda * 0.1); }
+            }
+            for (var i = 0; i < 10; i++)
+            {
+                Assert.Equal(x[i], space.Position[i], 1e-4);
+                Assert.Equal(v[i], space.Velocity[i], 1e-4);
+            }
+            Assert.Equal(luminosity, space.LogLuminosity, 1e-3);
         }
     }
 
