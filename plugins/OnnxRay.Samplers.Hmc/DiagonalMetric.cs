@@ -63,12 +63,13 @@ internal sealed class DiagonalMetric
     {
         writer.Write("metric");
         CheckpointIO.WriteFloats(writer, _inverseMass);
+        CheckpointIO.WriteFloats(writer, _sqrtMass); // saved, not recomputed: √M came from the double variances
     }
 
     public void Restore(BinaryReader reader)
     {
         CheckpointIO.ExpectTag(reader, "metric");
         CheckpointIO.ReadFloats(reader, _inverseMass, "the inverse metric");
-        for (var i = 0; i < _inverseMass.Length; i++) _sqrtMass[i] = (float)(1.0 / Math.Sqrt(_inverseMass[i]));
+        CheckpointIO.ReadFloats(reader, _sqrtMass, "the square-root mass");
     }
 }
