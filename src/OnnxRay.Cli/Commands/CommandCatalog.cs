@@ -9,6 +9,7 @@ internal static class CommandCatalog
     [
         InspectCommand.Create(),
         GradientCommand.Create(),
+        SampleCommand.Create(),
         PluginsCommand.Create(),
     ];
 }
