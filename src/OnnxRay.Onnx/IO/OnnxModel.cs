@@ -129,7 +129,8 @@ public sealed class OnnxModel
             throw new OnnxFormatException(sourcePath, $"not a valid ONNX model: ir_version is {proto.IrVersion} (must be ≥ 1)");
         if (proto.Graph is null)
             throw new OnnxFormatException(sourcePath, "not a valid ONNX model: it has no graph");
-        if (proto.Graph.Node.Count == 0)
+        // A graph may consist of initializers only (e.g. a lone Constant turned into one), but not of nothing.
+        if (proto.Graph.Node.Count == 0 && proto.Graph.Initializer.Count == 0)
             throw new OnnxFormatException(sourcePath, "not a valid ONNX model: the graph has no nodes");
         if (proto.Graph.Output.Count == 0)
             throw new OnnxFormatException(sourcePath, "not a valid ONNX model: the graph has no outputs");

@@ -98,6 +98,7 @@ public sealed class OnnxModelLoadTests
     {
         var proto = TinyModels.AffineModel();
         proto.Graph.Node.Clear();
+        proto.Graph.Initializer.Clear();
         var error = Assert.Throws<OnnxFormatException>(() => OnnxModel.FromBytes(proto.ToByteArray(), null, "no-nodes.onnx"));
         Assert.Contains("no nodes", error.Message);
     }
