@@ -4,7 +4,7 @@ using OnnxRay.Onnx.Errors;
 using OnnxRay.Onnx.IO;
 using OnnxRay.Onnx.Tests.TestSupport;
 
-namespace OnnxRay.Onnx.Tests.IO;
+namespace OnnxRay.Onnx.Tests.ModelIO;
 
 /// <summary>Every rule of the ONNX external-data security guidance, each with a model that breaks only that rule.</summary>
 public sealed class ExternalDataSecurityTests : IDisposable

@@ -5,7 +5,7 @@ using OnnxRay.Onnx.IO;
 using OnnxRay.Onnx.Protobuf;
 using OnnxRay.Onnx.Tests.TestSupport;
 
-namespace OnnxRay.Onnx.Tests.IO;
+namespace OnnxRay.Onnx.Tests.ModelIO;
 
 public sealed class ModelSaveTests
 {

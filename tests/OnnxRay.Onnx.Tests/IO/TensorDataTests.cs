@@ -7,7 +7,7 @@ using OnnxRay.Onnx.Tests.TestSupport;
 using OnnxRay.Testing;
 using DataType = OnnxRay.Onnx.Protobuf.TensorProto.Types.DataType;
 
-namespace OnnxRay.Onnx.Tests.IO;
+namespace OnnxRay.Onnx.Tests.ModelIO;
 
 public sealed class TensorDataTests
 {

@@ -5,7 +5,7 @@ using OnnxRay.Onnx.Normalization;
 using OnnxRay.Onnx.Tests.TestSupport;
 using OnnxRay.Testing;
 
-namespace OnnxRay.Onnx.Tests.Normalization;
+namespace OnnxRay.Onnx.Tests.Normalizing;
 
 /// <summary>
 /// Every model of libonnx-testdata's pytorch-converted and pytorch-operator suites (mostly IR 3 / opset 6 exports),

@@ -9,7 +9,7 @@ using OnnxRay.Onnx.Tests.TestSupport;
 using OnnxRay.Testing;
 using static OnnxRay.Onnx.Tests.TestSupport.TinyModels;
 
-namespace OnnxRay.Onnx.Tests.Normalization;
+namespace OnnxRay.Onnx.Tests.Normalizing;
 
 public sealed class ModelNormalizerTests
 {

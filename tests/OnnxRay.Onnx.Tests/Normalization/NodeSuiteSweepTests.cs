@@ -5,7 +5,7 @@ using OnnxRay.Onnx.Tests.TestSupport;
 using OnnxRay.Testing;
 using DataType = OnnxRay.Onnx.Protobuf.TensorProto.Types.DataType;
 
-namespace OnnxRay.Onnx.Tests.Normalization;
+namespace OnnxRay.Onnx.Tests.Normalizing;
 
 /// <summary>
 /// Normalising the ONNX node and simple suites (one op per model, opsets 1–17) must not change any output that
