@@ -1,0 +1,65 @@
+using OnnxRay.Onnx.Prediction.Aggregation;
+
+namespace OnnxRay.Onnx.Prediction;
+
+/// <summary>Feeds per-draw outputs to the streaming aggregator of the prediction task.</summary>
+internal sealed class PredictionAggregate
+{
+    private readonly PredictionTask _task;
+    private readonly long[] _outputShape;
+    private readonly ClassificationAggregator? _classification;
+    private readonly RegressionAggregator? _regression;
+    private readonly double[]? _binaryProbabilities;
+
+    private PredictionAggregate(PredictionTask task, long[] outputShape, ClassificationAggregator? classification, RegressionAggregator? regression)
+    {
+        _task = task;
+        _outputShape = outputShape;
+        _classification = classification;
+        _regression = regression;
+        if (task == PredictionTask.Binary) _binaryProbabilities = new double[2 * classification!.Examples];
+    }
+
+    public static PredictionAggregate Create(PredictionTask task, long[] outputShape, int outputLength, double[]? regressionTargets)
+    {
+        switch (task)
+        {
+            case PredictionTask.Classification:
+                var classes = (int)(outputShape.Length > 0 ? outputShape[^1] : 1);
+                return new(task, outputShape, new ClassificationAggregator(outputLength / classes, classes), null);
+            case PredictionTask.Binary:
+                return new(task, outputShape, new ClassificationAggregator(outputLength, 2), null);
+            default:
+                if (regressionTargets is not null && regressionTargets.Length != outputLength)
+                    throw new Errors.DataMismatchException("request", "target",
+                        $"has {regressionTargets.Length} values but the model predicts {outputLength} outputs.");
+                return new(task, outputShape, null, new RegressionAggregator(outputLength, new RegressionAggregatorOptions { Targets = regressionTargets }));
+        }
+    }
+
+    public void Add(DrawOutput draw)
+    {
+        switch (_task)
+        {
+            case PredictionTask.Classification:
+                _classification!.AddLogits(draw.Values);
+                break;
+            case PredictionTask.Binary:
+                // One logit per example: p = σ(z), written as the two-class distribution [1 − p, p].
+                for (var i = 0; i < draw.Values.Length; i++)
+                {
+                    var p = 1.0 / (1.0 + Math.Exp(-draw.Values[i]));
+                    _binaryProbabilities![2 * i] = 1 - p;
+                    _binaryProbabilities[2 * i + 1] = p;
+                }
+                _classification!.AddProbabilities(_binaryProbabilities!);
+                break;
+            default:
+                _regression!.AddDraw(draw.Values, draw.Sigma);
+                break;
+        }
+    }
+
+    public PredictionResult Result(int examples, int draws, float[]? perDraw) =>
+        new(_task, examples, draws, _outputShape, _classification?.Result(), _regression?.Result(), perDraw);
+}
