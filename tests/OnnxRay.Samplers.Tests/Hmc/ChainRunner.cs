@@ -13,7 +13,7 @@ public sealed record ChainSummary(double MeanAcceptance, int Divergences, int Wa
 public static class ChainRunner
 {
     public static ChainSummary Run(ISamplerKernel kernel, ILogDensity density, ReadOnlySpan<float> start, ChainRandom random,
-        int warmup, int draws, DrawRecorder? recorder = null, Action<StepInfo, ISamplerKernel>? onDraw = null)
+        int warmup, int draws, DrawRecorder? recorder = null, Action<StepInfo, ISamplerKernel>? onDraw = null, int thin = 1)
     {
         kernel.Initialize(density, start, random);
         long gradients = 0, evaluations = 0;
@@ -43,7 +43,8 @@ public static class ChainRunner
             acceptance += info.AcceptanceProbability;
             if (info.Divergent) divergences++;
             lastStep = info.StepSize;
-            recorder?.Add(kernel.Position);
+            // Thinning keeps the MCSE computation cheap for slowly mixing chains; it does not bias the moments.
+            if ((i + 1) % thin == 0) recorder?.Add(kernel.Position);
             onDraw?.Invoke(info, kernel);
         }
         return new ChainSummary(acceptance / Math.Max(1, draws), divergences, warmupDivergences, gradients, evaluations, lastStep);
