@@ -66,7 +66,7 @@ internal sealed class EngineGradientContext(ReverseModeEngine engine, NodeView n
         return Emitter.Unreduce(gradient, gradientShape, Shape(operand));
     }
 
-    private ValueType TypeOf(string valueName)
+    private StaticValue TypeOf(string valueName)
     {
         if (Emitter.Types.TryGet(valueName, out var t)) return t;
         engine.Reprobe();

@@ -146,13 +146,13 @@ public sealed class GraphEmitter
         return Op("Reshape", [value, ConstInt64(shape)]);
     }
 
-    public ValueType RequireType(string name) =>
+    public StaticValue RequireType(string name) =>
         Types.TryGet(name, out var t) ? t : throw new InvalidOperationException($"No static shape recorded for value '{name}'.");
 
     /// <summary>Records the output shape/type of a freshly emitted node where it follows cheaply from its inputs.</summary>
     private void InferType(NodeProto node)
     {
-        var inputs = node.Input.Select(n => n.Length == 0 ? (ValueType?)null : Types.Find(n)).ToArray();
+        var inputs = node.Input.Select(n => n.Length == 0 ? (StaticValue?)null : Types.Find(n)).ToArray();
         var output = node.Output[0];
         long GetInt(string name, long dflt) => node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.I : dflt;
         switch (node.OpType)

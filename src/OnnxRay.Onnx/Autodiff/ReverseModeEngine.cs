@@ -47,7 +47,8 @@ public sealed class ReverseModeEngine
         if (_finalGradients.TryGetValue(value, out var done)) return done;
         if (!_contributions.TryGetValue(value, out var list) || list.Count == 0) return null;
         var result = list.Count == 1 ? list[0] : Emitter.Op("Sum", list);
-        if (list.Count > 1 && Emitter.Types.TryGet(value, out var t)) Emitter.Types.Set(result, t.Shape, t.ElementType);
+        // By contract a gradient has its value's shape; recording it lets later unreduces and shape checks use it.
+        if (!Emitter.Types.Contains(result) && Emitter.Types.TryGet(value, out var t)) Emitter.Types.Set(result, t.Shape, t.ElementType);
         _finalGradients[value] = result;
         return result;
     }

@@ -39,7 +39,8 @@ public sealed class MatrixProductMatMulRule : IGradientRule
             var dyu = ctx.Op("Unsqueeze", [dy, ctx.ConstInt64(-2)]);
             if (needA)
             {
-                var full = ctx.Op("MatMul", [dyu, SwapLast(ctx, b, sb.Length)]);
+                // [..., 1, K] → [..., K], then sum the batch axes.
+                var full = ctx.Op("Squeeze", [ctx.Op("MatMul", [dyu, SwapLast(ctx, b, sb.Length)]), ctx.ConstInt64(-2)]);
                 ctx.AddInputGradient(0, ctx.Unreduce(full, a));
             }
             if (needB)
@@ -56,7 +57,8 @@ public sealed class MatrixProductMatMulRule : IGradientRule
             if (needA) ctx.AddInputGradient(0, ctx.Unreduce(ctx.Op("Mul", [dyu, b]), a));
             if (needB)
             {
-                var full = ctx.Op("MatMul", [SwapLast(ctx, a, sa.Length), dyu]);
+                // [..., K, 1] → [..., K], then sum the batch axes.
+                var full = ctx.Op("Squeeze", [ctx.Op("MatMul", [SwapLast(ctx, a, sa.Length), dyu]), ctx.ConstInt64(-1)]);
                 ctx.AddInputGradient(1, ctx.Unreduce(full, b));
             }
             return;
