@@ -5,7 +5,8 @@ namespace OnnxRay.Sampling.Tests.Diagnostics;
 /// <summary>R̂, ESS and MCSE agree with the R package `posterior` 1.4.0 on committed synthetic chains.</summary>
 public class PosteriorPackageAgreementTests
 {
-    private const double RelativeTolerance = 1e-6;
+    // observed agreement is better than 1e-11 relative on every case; 1e-9 leaves room for FFT rounding differences
+    private const double RelativeTolerance = 1e-9;
 
     public static IEnumerable<object[]> Cases => ReferenceCases.Names;
 
