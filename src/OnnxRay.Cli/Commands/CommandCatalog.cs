@@ -10,6 +10,7 @@ internal static class CommandCatalog
         InspectCommand.Create(),
         GradientCommand.Create(),
         SampleCommand.Create(),
+        DiagnoseCommand.Create(),
         PredictCommand.Create(),
         PluginsCommand.Create(),
     ];
