@@ -37,6 +37,18 @@ public class HmcStatisticalTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AcceptTestCorrectsALargeFixedStep()
+    {
+        // At ε = 1.2 on N(0, I₁₀) leapfrog's energy error is O(1) (acceptance ≈ 0.6), so without an exact
+        // Metropolis test E[x²] would be off by far more than the MCSE; at adapted step sizes this is invisible.
+        var target = GaussianTarget.StandardNormal(10);
+        var (draws, chains) = Sample(target, new HmcOptions { StepSize = 1.2, AdaptStepSize = false, AdaptMetric = false, Steps = 3, Jitter = 0.2 },
+            chains: 4, warmup: 0, draws: 4000, seed: 13);
+        Assert.All(chains, c => Assert.InRange(c.MeanAcceptance, 0.3, 0.85));
+        MomentAssert.MeansAndSecondMoments(draws, target.Mean, target.SecondMoment);
+    }
+
+    [Fact]
     public void IllConditioned100DLearnsTheMetric()
     {
         // Variances 0.1 … 10 (κ = 100) on the axes: the windowed estimate must find them, after which
