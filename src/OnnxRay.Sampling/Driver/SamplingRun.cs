@@ -132,8 +132,11 @@ public sealed class SamplingRun
     /// <summary>
     /// Runs (or continues) the chains. Cancellation stops every chain at its next step boundary after writing a
     /// checkpoint; the result then reports <see cref="ChainOutcome.Interrupted"/> chains (no exception).
+    /// <paramref name="progress"/> is called on the chains' own threads (concurrently), a few times a second per chain.
     /// </summary>
-    /// <exception cref="ChainFailedException">A chain's kernel or density threw; the other chains were checkpointed and stopped.</exception>
+    /// <exception cref="ChainFailedException">A chain's kernel or density threw; the other chains were checkpointed and stopped
+    /// (several failures come as an <see cref="AggregateException"/> of these).</exception>
+    /// <exception cref="RunFolderException">A chain's folder, index or checkpoint is damaged (named in the exception).</exception>
     public async Task<SamplingRunResult> RunAsync(IProgress<ChainProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         if (MaxParallelism < 1) throw new RunSettingsException("max-parallelism", $"must be at least 1 (got {MaxParallelism}).");
@@ -149,21 +152,22 @@ public sealed class SamplingRun
 
         // One failing chain stops the others cleanly (each writes a checkpoint) so nothing already done is lost.
         using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var failures = new List<ChainFailedException>();
-        using var slots = new SemaphoreSlim(MaxParallelism);
-        var tasks = chains.Select(k => Task.Factory.StartNew(() =>
+        var failures = new List<(int Chain, Exception Error)>();
+        // MaxParallelism workers, each on its own thread, take the chains in index order.
+        var next = -1;
+        var tasks = Enumerable.Range(0, Math.Min(MaxParallelism, chains.Length)).Select(_ => Task.Factory.StartNew(() =>
         {
-            slots.Wait(CancellationToken.None);
-            try
+            for (var i = Interlocked.Increment(ref next); i < chains.Length; i = Interlocked.Increment(ref next))
             {
+                var k = chains[i];
                 var runner = new ChainRunner(k, Manifest, FolderPath, _sampler, _options, _densityFactory, progress);
                 try
                 {
                     outcomes[k] = runner.Run(initial, stopAll.Token);
                 }
-                catch (Exception e) when (e is not RunFolderException and not RunSettingsException)
+                catch (Exception e)
                 {
-                    lock (failures) failures.Add(new ChainFailedException(k, e));
+                    lock (failures) failures.Add((k, e));
                     stopAll.Cancel();
                 }
                 finally
@@ -171,23 +175,14 @@ public sealed class SamplingRun
                     drawsStored[k] = runner.CommittedDraws;
                 }
             }
-            finally
-            {
-                slots.Release();
-            }
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+        await Task.WhenAll(tasks).ConfigureAwait(false);
 
-        try
-        {
-            await Task.WhenAll(tasks).ConfigureAwait(false);
-        }
-        catch when (tasks.All(t => t.IsCompleted))
-        {
-            // Storage and settings errors propagate as themselves (the first one); the others are in the tasks.
-            throw tasks.First(t => t.IsFaulted).Exception!.InnerExceptions[0];
-        }
-        if (failures.Count == 1) throw failures[0];
-        if (failures.Count > 1) throw new AggregateException("Several chains failed.", failures.OrderBy(f => f.Chain));
+        // A damaged run folder or a bad setting is reported as itself; anything else as the chain that failed.
+        var ordered = failures.OrderBy(f => f.Chain).ToList();
+        if (ordered.FirstOrDefault(f => f.Error is RunFolderException or RunSettingsException).Error is { } typed) throw typed;
+        if (ordered.Count == 1) throw new ChainFailedException(ordered[0].Chain, ordered[0].Error);
+        if (ordered.Count > 1) throw new AggregateException("Several chains failed.", ordered.Select(f => new ChainFailedException(f.Chain, f.Error)));
         return new SamplingRunResult(FolderPath, outcomes, drawsStored);
     }
 

@@ -93,6 +93,7 @@ public sealed class PluginCatalog : IDisposable
     private void LoadPlugin(string assemblyPath, string folder)
     {
         var fileName = Path.GetFileName(assemblyPath);
+        var problemsBefore = _problems.Count;
         Version? contract;
         try
         {
@@ -103,13 +104,8 @@ public sealed class PluginCatalog : IDisposable
             _problems.Add(new(PluginProblemKind.LoadFailed, assemblyPath, $"Plugin '{fileName}' ({assemblyPath}) cannot be read as a .NET assembly: {e.Message}", e));
             return;
         }
-        if (contract is null)
-        {
-            _problems.Add(new(PluginProblemKind.NoPluginAssembly, assemblyPath,
-                $"'{fileName}' ({assemblyPath}) does not reference {ContractVersionReader.ContractAssemblyName}, so it is not a sampler plugin."));
-            return;
-        }
-        if (contract.Major != SamplerContract.Version)
+        // No direct reference is possible (a factory deriving from a helper library's base class); loading decides then.
+        if (contract is not null && contract.Major != SamplerContract.Version)
         {
             _problems.Add(new(PluginProblemKind.ContractVersionMismatch, assemblyPath,
                 $"Plugin '{fileName}' ({assemblyPath}) was built against {ContractVersionReader.ContractAssemblyName} {contract} " +
@@ -151,8 +147,11 @@ public sealed class PluginCatalog : IDisposable
 
         var version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
                       ?? assembly.GetName().Version?.ToString() ?? "0.0.0";
-        foreach (var type in types.Where(IsFactoryType).OrderBy(t => t.FullName, StringComparer.Ordinal))
-            LoadFactory(type, assemblyPath, folder, version);
+        var factoryTypes = types.Where(IsFactoryType).OrderBy(t => t.FullName, StringComparer.Ordinal).ToList();
+        foreach (var type in factoryTypes) LoadFactory(type, assemblyPath, folder, version);
+        if (factoryTypes.Count == 0 && _problems.Count == problemsBefore)
+            _problems.Add(new(PluginProblemKind.NoPluginAssembly, assemblyPath,
+                $"'{fileName}' ({assemblyPath}) has no public {nameof(ISamplerFactory)} implementation with a parameterless constructor, so it is not a sampler plugin."));
     }
 
     private void LoadFactory(Type type, string assemblyPath, string folder, string version)

@@ -133,6 +133,30 @@ public class ResumeTests
     }
 
     [Fact]
+    public void A_damaged_checkpoint_is_named_and_the_other_chains_keep_their_progress()
+    {
+        using var temp = new TempFolder();
+        var folder = temp.Sub("run");
+        using (var cts = new CancellationTokenSource())
+        {
+            // One chain at a time: chain 0 completes, chain 1 is interrupted mid-way, chain 2 stops at once.
+            var run = DriverRuns.Create(folder, Settings, k => DriverRuns.Density(k, inner => k == 1 ? new TrippingDensity(inner, 150, cts.Cancel) : inner));
+            run.MaxParallelism = 1;
+            Assert.Equal([ChainOutcome.Completed, ChainOutcome.Interrupted, ChainOutcome.Interrupted], run.Run(cancellationToken: cts.Token).Chains);
+        }
+        var checkpoint = RunLayout.CheckpointPath(folder, 1);
+        var bytes = File.ReadAllBytes(checkpoint);
+        bytes[bytes.Length / 2] ^= 1;
+        File.WriteAllBytes(checkpoint, bytes);
+
+        var e = Assert.Throws<RunFolderException>(() => SamplingRun.Resume(folder, new RandomWalkFactory(), DriverRuns.Density).Run());
+        Assert.Equal(checkpoint, e.FilePath);
+        Assert.Contains("corrupt", e.Message);
+        using var opened = RunFolder.Open(folder);
+        Assert.True(opened.Chains[0].IsComplete);
+    }
+
+    [Fact]
     public void A_new_run_refuses_a_folder_that_holds_a_run()
     {
         using var temp = new TempFolder();

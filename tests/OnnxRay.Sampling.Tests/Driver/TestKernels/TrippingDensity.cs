@@ -10,6 +10,9 @@ public sealed class TrippingDensity(ILogDensity inner, long tripAfter, Action tr
 {
     private long _evaluations;
 
+    /// <summary>Evaluations so far (of any kind).</summary>
+    public long Evaluations => _evaluations;
+
     public int Dimension => inner.Dimension;
     public bool IsStochastic => inner.IsStochastic;
     public long DataSetSize => inner.DataSetSize;
