@@ -181,8 +181,8 @@ public class RayTracingKernelTests
         kernel.EndWarmup();
         // Acceptance-tuned Omelyan on N(0, I₁₀₀) takes path steps Δs of order one, far above the network default.
         Assert.InRange(kernel.StepSize, 20 * initial, 3.0);
-        // T ≈ √(ΣVar/D) = 1 for a standard normal.
-        Assert.InRange(kernel.TrajectoryTime, 0.7, 1.4);
+        // T ≈ (π/2)·√(ΣVar/D) = π/2 for a standard normal.
+        Assert.InRange(kernel.TrajectoryTime, 0.7 * Math.PI / 2, 1.4 * Math.PI / 2);
         Assert.Equal(IntegratorKind.Omelyan, kernel.Integrator);
         Assert.True(kernel.MetropolisTest);
     }
