@@ -94,7 +94,13 @@ internal sealed class GraphSession : IDisposable
 
     internal static SessionOptions CreateSessionOptions(OrtLogDensityOptions options)
     {
-        var so = new SessionOptions { IntraOpNumThreads = options.IntraOpThreads, GraphOptimizationLevel = options.OptimizationLevel };
+        // Warnings off: ORT warns about the overridable scalar inputs (likelihood_scale, prior_weight) on every session.
+        var so = new SessionOptions
+        {
+            IntraOpNumThreads = options.IntraOpThreads,
+            GraphOptimizationLevel = options.OptimizationLevel,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
         var device = options.Device.Trim().ToLowerInvariant();
         if (device == "cpu") return so;
         if (!device.StartsWith("cuda", StringComparison.Ordinal))
