@@ -12,6 +12,7 @@ internal static class CommandCatalog
         SampleCommand.Create(),
         DiagnoseCommand.Create(),
         PredictCommand.Create(),
+        ServeCommand.Create(),
         PluginsCommand.Create(),
     ];
 }
