@@ -146,8 +146,11 @@ public sealed class RayTracingKernel : ISamplerKernel
 
         var endLogDensity = EndLogDensity();
         var energyError = endLogDensity - startLogDensity - _space.LogLuminosity;
+        // Minibatch log p differences are dominated by batch noise (∝ σ_sto·√D), so only a non-finite value counts
+        // as divergent there; the energy threshold applies where ΔE is measured on exact log p.
+        var energyIsExact = !_density.IsStochastic || _exactTest;
         var divergent = !double.IsFinite(endLogDensity) || !double.IsFinite(energyError)
-                        || Math.Abs(energyError) > _options.MaxEnergyError;
+                        || (energyIsExact && Math.Abs(energyError) > _options.MaxEnergyError);
         double acceptance;
         bool accepted;
         if (_metropolis)

@@ -238,4 +238,34 @@ public class RayTracingKernelTests
         single.Initialize(density, new float[5], new ChainRandom(1));
         Assert.Single(single.Rays);
     }
+
+    [Fact]
+    public void MinibatchNoiseInLogDensityIsNotADivergence()
+    {
+        // Without the test, a minibatch ΔlnL far above max-energy-error is batch noise, not a divergence.
+        var density = new OffsetNoiseDensity(20, 1e5, new ChainRandom(4));
+        using var kernel = new RayTracingKernel(new RayTracingOptions { StepSize = 0.05, StepsPerTrajectory = 5 });
+        kernel.Initialize(density, new float[20], new ChainRandom(5));
+        Assert.False(kernel.MetropolisTest);
+        for (var i = 0; i < 20; i++)
+        {
+            var info = kernel.Step();
+            Assert.False(info.Divergent);
+            Assert.True(info.Accepted);
+        }
+        Assert.NotEqual(0f, kernel.Position[0]);
+    }
+
+    [Fact]
+    public void ExactLogDensityEnergyErrorAboveThresholdIsDivergentAndRejected()
+    {
+        var target = GaussianTarget.StandardNormal(10);
+        using var kernel = new RayTracingKernel(new RayTracingOptions { StepSize = 50, StepsPerTrajectory = 5, Integrator = IntegratorKind.Kdk, MaxEnergyError = 10 });
+        var start = Enumerable.Repeat(0.5f, 10).ToArray();
+        kernel.Initialize(target, start, new ChainRandom(6));
+        var info = kernel.Step();
+        Assert.True(info.Divergent);
+        Assert.False(info.Accepted);
+        Assert.Equal(start, kernel.Position.ToArray());
+    }
 }
