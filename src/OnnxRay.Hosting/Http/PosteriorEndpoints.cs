@@ -65,7 +65,7 @@ public static class PosteriorEndpoints
         }
         catch (PosteriorRequestException e)
         {
-            await Error(context, StatusCodes.Status400BadRequest, e.Field, e.Message);
+            await Error(context, StatusCodes.Status400BadRequest, e.Field, e.Problem);
             return;
         }
         catch (DataMismatchException e)
@@ -87,9 +87,15 @@ public static class PosteriorEndpoints
         await context.Response.BodyWriter.FlushAsync(cancel);
     }
 
-    private static Task Error(HttpContext context, int status, string field, string message)
+    /// <summary>Answers <c>{"error": "FIELD: PROBLEM", "field": "FIELD"}</c>.</summary>
+    private static async Task Error(HttpContext context, int status, string field, string problem)
     {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(new ErrorResponse($"{field}: {problem}", field), HostingJsonContext.Default.ErrorResponse);
         context.Response.StatusCode = status;
-        return context.Response.WriteAsJsonAsync(new ErrorResponse(message, field), HostingJsonContext.Default.ErrorResponse);
+        context.Response.ContentType = "application/json; charset=utf-8";
+        // A known length, not chunked: after a rejected body Kestrel closes the connection, and a chunked answer
+        // could lose its terminating chunk.
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes);
     }
 }
