@@ -7,7 +7,7 @@ namespace OnnxRay.Onnx.Normalization;
 
 /// <summary>
 /// Finds every node OnnxRay cannot load: non-default domains (fused com.microsoft ops, the training-domain
-/// Gradient op, custom ops), control flow, recurrent layers and ops without a v1 gradient (Resize, Einsum).
+/// Gradient op, custom ops), control flow, recurrent layers and ops without a v1 gradient (Resize).
 /// All offenders are reported together, so the user fixes the export once.
 /// </summary>
 internal static class UnsupportedOpCheck
@@ -23,7 +23,6 @@ internal static class UnsupportedOpCheck
         ["RNN"] = "recurrent layers (RNN) are not supported yet; express the cell with MatMul/Tanh or unroll it",
         ["Resize"] = "Resize has no gradient rule in v1",
         ["Upsample"] = "Upsample (an old form of Resize) has no gradient rule in v1",
-        ["Einsum"] = "Einsum has no gradient rule in v1; export the contraction as MatMul/Transpose",
     };
 
     /// <summary>Throws UnsupportedOperatorException listing every offending node; <paramref name="localFunctions"/> are (domain, name) pairs that will be inlined.</summary>

@@ -61,9 +61,9 @@ public sealed class ModelNormalizerTests
     }
 
     [Fact]
-    public void OpsetNewerThan18_IsRejected()
+    public void OpsetNewerThan21_IsRejected()
     {
-        var proto = Model(21, [Node("Relu", ["X"], ["Y"])], [FloatInfo("X", 2)], [FloatInfo("Y", 2)], irVersion: 10);
+        var proto = Model(22, [Node("Relu", ["X"], ["Y"])], [FloatInfo("X", 2)], [FloatInfo("Y", 2)], irVersion: 10);
         var error = Assert.Throws<UnsupportedOperatorException>(() => ModelNormalizer.Normalize(Wrap(proto)));
         Assert.Contains("opset_version=18", error.Message);
     }
