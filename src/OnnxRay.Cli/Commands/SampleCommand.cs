@@ -9,7 +9,9 @@ namespace OnnxRay.Cli.Commands;
 
 /// <summary>
 /// <c>onnxray sample MODEL --data D --likelihood K --sampler S --chains K --warmup W --draws N --seed S --out RUN/</c>,
-/// and <c>onnxray sample --resume RUN/</c> to continue an interrupted run bit-identically.
+/// and <c>onnxray sample --resume RUN/</c> to continue an interrupted run bit-identically. With <c>--chain-index I</c>
+/// (or inside a Kubernetes Indexed Job / Slurm array, see <see cref="ArrayTaskIndex"/>) the process writes only chain I
+/// into a shared run folder, creating or joining the run.
 /// </summary>
 internal static class SampleCommand
 {
@@ -39,16 +41,24 @@ internal static class SampleCommand
         var plugins = SharedOptions.PluginFolders();
         var device = SharedOptions.Device();
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads per chain.", DefaultValueFactory = _ => 1 };
+        var chainIndex = new Option<string?>("--chain-index")
+        {
+            Description = "Array mode: run only chain I of --chains K into the shared --out folder (the first task creates the run, the " +
+                          "others join it after checking that their settings agree; a restarted task resumes its chain). 'auto' reads I from " +
+                          $"{ArrayTaskIndex.KubernetesVariable} (Kubernetes Indexed Job) or {ArrayTaskIndex.SlurmVariable} (Slurm array), and is " +
+                          "the default when one of them is set; 'all' runs every chain in this process.",
+        };
 
         var command = new Command("sample", "Draw posterior samples of a model's weights into a run folder.")
         {
             model, data, targetColumn, likelihood, prior, parameters, output, sampler, samplerOptions, chains, warmup, draws, thin,
-            batch, seed, outDir, resume, jitter, chunk, precision, parallel, plugins, device, threads,
+            batch, seed, outDir, resume, jitter, chunk, precision, parallel, plugins, device, threads, chainIndex,
         };
         command.SetAction(parse => CliAction.Run(() =>
         {
             using var catalog = PluginCatalog.LoadStandard(parse.GetValue(plugins));
-            if (parse.GetValue(resume) is { } resumeFolder) return Resume(catalog, resumeFolder, parse.GetValue(parallel));
+            var arrayIndex = ArrayTaskIndex.Resolve(parse.GetValue(chainIndex), Environment.GetEnvironmentVariable);
+            if (parse.GetValue(resume) is { } resumeFolder) return Resume(catalog, resumeFolder, parse.GetValue(parallel), arrayIndex?.Index);
 
             var definition = new PosteriorDefinition
             {
@@ -80,6 +90,18 @@ internal static class SampleCommand
             var options = loaded.BindOptions(parse.GetValue(samplerOptions)!);
 
             using var problem = PosteriorProblem.Open(definition, settings.Seed);
+            if (arrayIndex is { } task)
+            {
+                var joined = SamplingRun.CreateOrJoin(folder, settings, loaded.Factory, options, problem.InitialTheta, problem.CreateDensity,
+                    [task.Index], problem.Describe(), out var created);
+                joined.MaxParallelism = 1;
+                var checkpoint = File.Exists(RunLayout.CheckpointPath(joined.FolderPath, task.Index));
+                Console.WriteLine($"Array task {task.Index} of {settings.Chains} (index from {task.Source}): " +
+                                  $"{(created ? "created" : "joined")} the run in {folder}; chain {task.Index} " +
+                                  $"{(checkpoint ? "continues from its checkpoint" : "starts")} with '{loaded.Name}' " +
+                                  $"({settings.Warmup} warm-up + {settings.Draws} draws, {problem.Layout.Dimension:N0} weights).");
+                return Execute(joined);
+            }
             Console.WriteLine($"Sampling {problem.Layout.Dimension:N0} weights of {definition.ModelPath} on {problem.Data.Count:N0} examples with '{loaded.Name}' " +
                               $"({settings.Chains} chains × {settings.Warmup} warm-up + {settings.Draws} draws) into {folder}");
             var run = SamplingRun.Create(folder, settings, loaded.Factory, options, problem.InitialTheta, problem.CreateDensity, problem.Describe());
@@ -89,7 +111,7 @@ internal static class SampleCommand
         return command;
     }
 
-    private static int Resume(PluginCatalog catalog, string folder, int maxParallel)
+    private static int Resume(PluginCatalog catalog, string folder, int maxParallel, int? onlyChain)
     {
         var manifest = RunFolder.ReadManifest(folder);
         var manifestPath = RunLayout.ManifestPath(Path.GetFullPath(folder));
@@ -97,7 +119,10 @@ internal static class SampleCommand
         using var problem = PosteriorProblem.Open(PosteriorDefinition.FromManifest(manifest, manifestPath), manifest.Seed);
         var run = SamplingRun.Resume(folder, catalog.Get(manifest.Sampler.Name).Factory, problem.CreateDensity);
         run.MaxParallelism = maxParallel;
-        Console.WriteLine($"Resuming {folder}: {manifest.Chains} chains of '{manifest.Sampler.Name}'.");
+        if (onlyChain is { } k) run.OnlyChains = [k];
+        Console.WriteLine(onlyChain is { } c
+            ? $"Resuming chain {c} of {folder} ({manifest.Chains} chains of '{manifest.Sampler.Name}')."
+            : $"Resuming {folder}: {manifest.Chains} chains of '{manifest.Sampler.Name}'.");
         return Execute(run);
     }
 

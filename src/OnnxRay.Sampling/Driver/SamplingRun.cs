@@ -55,17 +55,18 @@ public sealed class SamplingRun
     public static SamplingRun Create(string runFolder, SamplingRunSettings settings, ISamplerFactory sampler, SamplerOptions options,
         ReadOnlySpan<float> initialPosition, Func<int, ILogDensity> densityFactory, RunDescription? description = null)
     {
-        ArgumentNullException.ThrowIfNull(sampler);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(densityFactory);
-        settings.Validate();
-        if (initialPosition.Length == 0) throw new RunSettingsException("initial-position", "is empty (D must be at least 1).");
-        if (!sampler.OptionsType.IsInstanceOfType(options))
-            throw new SamplerOptionsException(sampler.Name, [$"options are {options.GetType().Name}, expected {sampler.OptionsType.Name}."]);
-        options.ThrowIfInvalid(sampler.Name);
+        CheckCreateArguments(settings, sampler, options, initialPosition, densityFactory);
+        var manifest = BuildManifest(settings, sampler, options, initialPosition.Length, description);
+        var folder = Path.GetFullPath(runFolder);
+        manifest = RunFolder.Create(folder, manifest, initialPosition);
+        return new SamplingRun(folder, manifest, sampler, options, densityFactory);
+    }
+
+    private static RunManifest BuildManifest(SamplingRunSettings settings, ISamplerFactory sampler, SamplerOptions options, int dimension, RunDescription? description)
+    {
         description ??= new RunDescription();
 
-        var manifest = new RunManifest
+        return new RunManifest
         {
             ToolVersion = description.ToolVersion ?? InformationalVersion(typeof(SamplingRun).Assembly),
             CreatedUtc = DateTimeOffset.UtcNow,
@@ -76,7 +77,7 @@ public sealed class SamplingRun
             Prior = description.Prior,
             Sampler = new SamplerReference(sampler.Name, description.SamplerVersion ?? InformationalVersion(sampler.GetType().Assembly),
                 SamplerOptionBinder.ToDictionary(options)),
-            Dimension = initialPosition.Length,
+            Dimension = dimension,
             Seed = settings.Seed,
             Chains = settings.Chains,
             Warmup = settings.Warmup,
@@ -88,9 +89,52 @@ public sealed class SamplingRun
             CheckpointEvery = settings.CheckpointEvery,
             Extra = description.Extra,
         };
+    }
+
+    private static void CheckCreateArguments(SamplingRunSettings settings, ISamplerFactory sampler, SamplerOptions options,
+        ReadOnlySpan<float> initialPosition, Func<int, ILogDensity> densityFactory)
+    {
+        ArgumentNullException.ThrowIfNull(sampler);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(densityFactory);
+        settings.Validate();
+        if (initialPosition.Length == 0) throw new RunSettingsException("initial-position", "is empty (D must be at least 1).");
+        if (!sampler.OptionsType.IsInstanceOfType(options))
+            throw new SamplerOptionsException(sampler.Name, [$"options are {options.GetType().Name}, expected {sampler.OptionsType.Name}."]);
+        options.ThrowIfInvalid(sampler.Name);
+    }
+
+    /// <summary>
+    /// Joins a run in a shared folder as the writer of <paramref name="chains"/> only (one cluster array task per
+    /// chain): the first task to arrive creates the folder (manifest.json and initial.npy published with an atomic
+    /// create-if-absent rename), later tasks check that their settings agree with the manifest on disk and refuse with
+    /// a <see cref="RunFolderException"/> naming the first field that differs. A chain whose folder holds a checkpoint
+    /// (a restarted task) continues from it bit-identically; a completed chain is skipped. No locks: each chain has
+    /// exactly one writer. The result has <see cref="OnlyChains"/> set to <paramref name="chains"/>.
+    /// </summary>
+    /// <param name="runFolder">The shared run folder (new, or holding the same run).</param>
+    /// <param name="settings">Schedule and storage settings (must match the run's).</param>
+    /// <param name="sampler">The sampler factory.</param>
+    /// <param name="options">Options of <paramref name="sampler"/> (must match the run's).</param>
+    /// <param name="initialPosition">Start θ (must match the run's initial.npy).</param>
+    /// <param name="densityFactory">Makes chain k's density.</param>
+    /// <param name="chains">The chains this process writes (each in [0, settings.Chains)).</param>
+    /// <param name="description">Provenance for the manifest.</param>
+    /// <param name="created">True when this call created the run.</param>
+    public static SamplingRun CreateOrJoin(string runFolder, SamplingRunSettings settings, ISamplerFactory sampler, SamplerOptions options,
+        ReadOnlySpan<float> initialPosition, Func<int, ILogDensity> densityFactory, IReadOnlyList<int> chains, RunDescription? description,
+        out bool created)
+    {
+        CheckCreateArguments(settings, sampler, options, initialPosition, densityFactory);
+        ArgumentNullException.ThrowIfNull(chains);
+        if (chains.Count == 0) throw new RunSettingsException("chain-index", "no chain selected.");
+        foreach (var k in chains)
+            if (k < 0 || k >= settings.Chains)
+                throw new RunSettingsException("chain-index", $"chain {k} does not exist: with --chains {settings.Chains} the index must be 0 to {settings.Chains - 1}.");
+        var manifest = BuildManifest(settings, sampler, options, initialPosition.Length, description);
         var folder = Path.GetFullPath(runFolder);
-        manifest = RunFolder.Create(folder, manifest, initialPosition);
-        return new SamplingRun(folder, manifest, sampler, options, densityFactory);
+        manifest = RunFolder.CreateOrJoin(folder, manifest, initialPosition, chains, out created);
+        return new SamplingRun(folder, manifest, sampler, options, densityFactory) { OnlyChains = chains.ToArray() };
     }
 
     /// <summary>

@@ -31,10 +31,17 @@ public sealed record RunDiagnosis(
     /// <param name="plotsFolder">Where PNGs go (null: no plots).</param>
     public static RunDiagnosis Compute(string runFolder, int projections = 8, int probeExamples = 4, int maxOutputs = 16, string? plotsFolder = null)
     {
-        using var folder = RunFolder.Open(runFolder);
-        var chains = folder.Chains;
-        var n = (int)chains.Min(c => c.DrawCount);
+        using var folder = RunFolder.Open(runFolder, allowUnstartedChains: true);
         var warnings = new List<string>();
+        // A shared run folder (one cluster array task per chain) may have chains whose task has not started yet, or has
+        // not committed a chunk yet: those are left out with a warning, the others are diagnosed.
+        var notStarted = folder.Chains.Where(c => !c.IsStarted).Select(c => c.ChainIndex).ToList();
+        var empty = folder.Chains.Where(c => c.IsStarted && c.DrawCount == 0).Select(c => c.ChainIndex).ToList();
+        if (notStarted.Count > 0) warnings.Add($"chain(s) {string.Join(", ", notStarted)} not started yet: skipped.");
+        if (empty.Count > 0) warnings.Add($"chain(s) {string.Join(", ", empty)} have no complete chunk yet: skipped.");
+        var chains = folder.Chains.Where(c => c.DrawCount > 0).ToList();
+        if (chains.Count == 0) throw new RunFolderException(runFolder, "has no chain with a complete chunk yet; diagnostics need at least 4 draws per chain.");
+        var n = (int)chains.Min(c => c.DrawCount);
         if (n < 4)
             throw new RunFolderException(runFolder, $"has {n} complete draws in its shortest chain; diagnostics need at least 4 per chain.");
         if (chains.Any(c => c.DrawCount > n)) warnings.Add($"chains have different lengths; all are cut to the shortest ({n} draws).");
@@ -62,14 +69,14 @@ public sealed record RunDiagnosis(
         for (var k = 0; k < projections; k++) series[$"proj[{k}]"] = projected[k];
 
         if (probeExamples > 0)
-            foreach (var (name, s) in OutputSeries(runFolder, chains.Count, n, probeExamples, maxOutputs, warnings)) series[name] = s;
+            foreach (var (name, s) in OutputSeries(runFolder, chains.Select(c => c.ChainIndex).ToArray(), n, probeExamples, maxOutputs, warnings)) series[name] = s;
 
         foreach (var (name, s) in series) quantities.Add(PosteriorSummary.Summarize(name, s));
 
         var chainStats = stats.Select((s, c) =>
         {
             var rows = s.Take(n).ToList();
-            return new ChainDiagnosis(c, rows.Count, rows.Average(r => r.Step.AcceptanceProbability), rows.Count(r => r.Step.Divergent),
+            return new ChainDiagnosis(chains[c].ChainIndex, rows.Count, rows.Average(r => r.Step.AcceptanceProbability), rows.Count(r => r.Step.Divergent),
                 rows.Sum(r => (long)r.Step.GradientEvaluations), rows[^1].Step.StepSize);
         }).ToList();
         var divergences = chainStats.Sum(c => c.Divergences);
@@ -96,7 +103,7 @@ public sealed record RunDiagnosis(
     }
 
     /// <summary>The model's outputs on the first training examples, per draw, as chains of scalar series.</summary>
-    private static IEnumerable<(string Name, double[][] Series)> OutputSeries(string runFolder, int chains, int n, int probeExamples, int maxOutputs, List<string> warnings)
+    private static IEnumerable<(string Name, double[][] Series)> OutputSeries(string runFolder, int[] chainNumbers, int n, int probeExamples, int maxOutputs, List<string> warnings)
     {
         RunPosterior posterior;
         try
@@ -113,7 +120,8 @@ public sealed record RunDiagnosis(
             var data = PosteriorProblem.LoadData(posterior.Definition.DataPath, posterior.Predictor.Model, posterior.Definition.TargetColumn, false);
             var rows = (int)Math.Min(probeExamples, data.Count);
             var probe = data.Rows(0, rows).Where(a => a.Key != "target").ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal);
-            var selected = new FirstDraws(posterior.Draws, chains, n);
+            var chains = chainNumbers.Length;
+            var selected = new FirstDraws(posterior.Draws, chainNumbers, n);
             var result = posterior.Predictor.Predict(probe, selected);
             var perDraw = result.PerDrawOutputs!;
             var outputsPerDraw = perDraw.Length / selected.Count;
@@ -132,20 +140,20 @@ public sealed record RunDiagnosis(
 
     private static string FileName(string name) => new(name.Select(ch => char.IsLetterOrDigit(ch) || ch == '_' ? ch : '-').ToArray());
 
-    /// <summary>The first <c>n</c> draws of each chain, chain-major, from a source holding every draw chain-major.</summary>
+    /// <summary>The first <c>n</c> draws of each given chain, chain-major, from a source holding every draw chain-major.</summary>
     private sealed class FirstDraws : IDrawSource
     {
         private readonly RunDrawSource _all;
         private readonly int _n;
         private readonly int[] _chainStart;
 
-        public FirstDraws(RunDrawSource all, int chains, int n)
+        public FirstDraws(RunDrawSource all, int[] chainNumbers, int n)
         {
             _all = all;
             _n = n;
-            _chainStart = new int[chains];
+            _chainStart = new int[chainNumbers.Length];
             for (var i = 0; i < all.Count; i++)
-                if (all.Selected[i].Draw == 0) _chainStart[all.Selected[i].Chain] = i;
+                if (all.Selected[i].Draw == 0 && Array.IndexOf(chainNumbers, all.Selected[i].Chain) is var slot and >= 0) _chainStart[slot] = i;
         }
 
         public int Count => _chainStart.Length * _n;

@@ -15,8 +15,9 @@ public sealed class ChainReader : IDisposable
     private readonly int[] _headerLengths;
     private readonly MappedChunk?[] _mapped;
 
-    internal ChainReader(string runFolder, int chain, ChunkIndex index, int[] headerLengths)
+    internal ChainReader(string runFolder, int chain, ChunkIndex index, int[] headerLengths, bool isStarted = true)
     {
+        IsStarted = isStarted;
         _folder = RunLayout.ChainFolder(runFolder, chain);
         ChainIndex = chain;
         _index = index;
@@ -26,6 +27,9 @@ public sealed class ChainReader : IDisposable
     }
 
     public int ChainIndex { get; }
+
+    /// <summary>False when the chain's folder does not exist yet (a shared run folder whose task for this chain has not started).</summary>
+    public bool IsStarted { get; }
 
     /// <summary>Length D of one draw.</summary>
     public int Dimension => _index.Dimension;

@@ -30,8 +30,12 @@ public sealed class RunFolder : IDisposable
     /// Opens and verifies a run folder: the manifest parses, every chain has an index, and every committed chunk
     /// exists, has the right npy header and size, and (when <paramref name="verifyChecksums"/>) matches its SHA-256.
     /// </summary>
+    /// <param name="path">The run folder.</param>
+    /// <param name="verifyChecksums">Check every committed chunk against its SHA-256.</param>
+    /// <param name="allowUnstartedChains">A chain whose folder does not exist yet (a shared run folder whose array task for
+    /// that chain has not started) is opened as an empty chain (<see cref="ChainReader.IsStarted"/> false) instead of an error.</param>
     /// <exception cref="RunFolderException">Names the manifest, index, chunk or stats file that is missing or corrupt.</exception>
-    public static RunFolder Open(string path, bool verifyChecksums = true)
+    public static RunFolder Open(string path, bool verifyChecksums = true, bool allowUnstartedChains = false)
     {
         var folder = Path.GetFullPath(path);
         var manifest = ReadManifest(folder);
@@ -39,7 +43,14 @@ public sealed class RunFolder : IDisposable
         for (var k = 0; k < manifest.Chains; k++)
         {
             var indexPath = RunLayout.ChunkIndexPath(folder, k);
-            if (!File.Exists(indexPath)) throw new RunFolderException(indexPath, $"chunk index of chain {k} is missing.");
+            if (!File.Exists(indexPath))
+            {
+                if (!allowUnstartedChains || Directory.Exists(RunLayout.ChainFolder(folder, k)))
+                    throw new RunFolderException(indexPath, $"chunk index of chain {k} is missing.");
+                var empty = new ChunkIndex { Chain = k, Dimension = manifest.Dimension, Dtype = manifest.Dtype };
+                chains[k] = new ChainReader(folder, k, empty, [], isStarted: false);
+                continue;
+            }
             var index = ChunkIndex.Read(indexPath);
             if (index.Dimension != manifest.Dimension || index.Dtype != manifest.Dtype)
                 throw new RunFolderException(indexPath, $"index says D={index.Dimension} {index.Dtype}, manifest says D={manifest.Dimension} {manifest.Dtype}.");
@@ -126,6 +137,106 @@ public sealed class RunFolder : IDisposable
         // The manifest goes last: a folder with a manifest is a complete, resumable run.
         AtomicFile.WriteAllBytes(RunLayout.ManifestPath(folder), JsonSerializer.SerializeToUtf8Bytes(manifest, RunManifest.Json));
         return manifest;
+    }
+
+    /// <summary>
+    /// Creates the run folder, or joins the run another process already created there (one process per chain of a
+    /// cluster array job sharing the folder). The first process to get there publishes <c>initial.npy</c> and
+    /// <c>manifest.json</c> with an atomic create-if-absent rename (link(2) semantics: never overwrites); a process
+    /// that finds them already there verifies that its settings agree with the manifest on disk and adopts it. No
+    /// locks: every process writes only the chain folders of <paramref name="ownChains"/>, and only when missing.
+    /// </summary>
+    /// <param name="runFolder">The shared run folder.</param>
+    /// <param name="manifest">This process's manifest (its settings and provenance).</param>
+    /// <param name="initialPosition">The un-jittered start position.</param>
+    /// <param name="ownChains">The chains this process will write.</param>
+    /// <param name="created">True when this process created the run.</param>
+    /// <returns>The manifest on disk (this process's own when <paramref name="created"/>).</returns>
+    /// <exception cref="RunFolderException">The folder holds a run whose manifest disagrees (the message names the
+    /// first field that differs), or other files but no run.</exception>
+    internal static RunManifest CreateOrJoin(string runFolder, RunManifest manifest, ReadOnlySpan<float> initialPosition,
+        IReadOnlyList<int> ownChains, out bool created)
+    {
+        var folder = Path.GetFullPath(runFolder);
+        Directory.CreateDirectory(folder);
+        var manifestPath = RunLayout.ManifestPath(folder);
+        created = false;
+        if (!File.Exists(manifestPath))
+        {
+            var initialPath = RunLayout.InitialPositionPath(folder);
+            var initial = initialPosition.ToArray();
+            var initialTemp = UniqueTemp(initialPath);
+            using (var stream = new FileStream(initialTemp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                NpyFormat.Write(stream, initial, initial.Length);
+                stream.Flush(flushToDisk: true);
+            }
+            var initialSha = Sha256.OfFile(initialTemp);
+            // Another process may already have published initial.npy: same settings give the same bytes (checked below
+            // through the manifest's InitialPositionSha256), so losing this race is harmless.
+            PublishIfAbsent(initialTemp, initialPath);
+            var mine = manifest with { InitialPositionSha256 = initialSha };
+            var manifestTemp = UniqueTemp(manifestPath);
+            using (var stream = new FileStream(manifestTemp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(JsonSerializer.SerializeToUtf8Bytes(mine, RunManifest.Json));
+                stream.Flush(flushToDisk: true);
+            }
+            created = PublishIfAbsent(manifestTemp, manifestPath);
+            if (created && Sha256.OfFile(initialPath) != initialSha)
+            {
+                // Cannot happen unless initial.npy was left by a different, manifest-less attempt: repair it before anyone reads it.
+                AtomicFile.Write(initialPath, s => NpyFormat.Write(s, initial, initial.Length));
+            }
+            manifest = mine;
+        }
+
+        RunManifest onDisk;
+        if (created) onDisk = manifest;
+        else
+        {
+            onDisk = ReadManifest(folder);
+            var mine = manifest with { InitialPositionSha256 = Sha256.OfBytes(NpyBytes(initialPosition)) };
+            if (ManifestAgreement.FirstDifference(onDisk, mine) is { } difference)
+                throw new RunFolderException(manifestPath,
+                    $"this folder holds a run whose {difference.Field} differs: the run has {difference.OnDisk}, this task has {difference.Mine}. " +
+                    "Every array task of a run must be started with the same model, data, likelihood, prior, parameters, sampler, " +
+                    "options and run settings (or choose another --out folder).");
+        }
+
+        var dtype = RunLayout.Precision(onDisk.Dtype, manifestPath);
+        foreach (var k in ownChains)
+        {
+            if (k < 0 || k >= onDisk.Chains) continue; // reported by the driver
+            if (!File.Exists(RunLayout.ChunkIndexPath(folder, k))) new ChainWriter(folder, k, onDisk.Dimension, dtype).CreateEmpty();
+        }
+        return onDisk;
+    }
+
+    private static string UniqueTemp(string path) =>
+        $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}{AtomicFile.TempSuffix}";
+
+    /// <summary>Renames <paramref name="temp"/> to <paramref name="path"/> unless it exists (atomic; never overwrites).</summary>
+    private static bool PublishIfAbsent(string temp, string path)
+    {
+        try
+        {
+            File.Move(temp, path, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            File.Delete(temp);
+            return false;
+        }
+    }
+
+    private static byte[] NpyBytes(ReadOnlySpan<float> values)
+    {
+        var array = values.ToArray();
+        using var memory = new MemoryStream();
+        NpyFormat.Write(memory, array, array.Length);
+        return memory.ToArray();
     }
 
     public void Dispose()
