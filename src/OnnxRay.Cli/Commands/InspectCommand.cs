@@ -17,12 +17,16 @@ internal static class InspectCommand
         var model = new Argument<string>("MODEL") { Description = "The ONNX model file." };
         var parameters = SharedOptions.Params();
         var output = SharedOptions.Output();
-        var command = new Command("inspect", "Show a model's inputs, outputs, parameters and which ops OnnxRay can differentiate.") { model, parameters, output };
-        command.SetAction(parse => CliAction.Run(() => Inspect(parse.GetValue(model)!, parse.GetValue(parameters), parse.GetValue(output))));
+        var tieAliases = new Option<bool>("--tie-aliases")
+        {
+            Description = "Keep Identity aliases of a shared initializer tied to it (one parameter, gradients summed) instead of untying them into parameters of their own.",
+        };
+        var command = new Command("inspect", "Show a model's inputs, outputs, parameters and which ops OnnxRay can differentiate.") { model, parameters, output, tieAliases };
+        command.SetAction(parse => CliAction.Run(() => Inspect(parse.GetValue(model)!, parse.GetValue(parameters), parse.GetValue(output), parse.GetValue(tieAliases))));
         return command;
     }
 
-    private static int Inspect(string path, string? paramsGlob, string? outputName)
+    private static int Inspect(string path, string? paramsGlob, string? outputName, bool tieAliases = false)
     {
         var original = OnnxModel.Load(path);
         var graph = original.Proto.Graph;
@@ -37,7 +41,7 @@ internal static class InspectCommand
         OnnxModel normalized;
         try
         {
-            normalized = ModelNormalizer.Normalize(original);
+            normalized = ModelNormalizer.Normalize(original, new NormalizationOptions { TieAliases = tieAliases });
         }
         catch (UnsupportedOperatorException e)
         {
@@ -54,7 +58,22 @@ internal static class InspectCommand
             table.AddRow(Markup.Escape(t.Name), $"[[{string.Join(", ", t.Shape)}]]", $"{t.Length:N0}", $"{t.Offset:N0}", $"{t.FanIn:N0}");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"Parameters: {layout.Tensors.Count} tensors, D = [bold]{layout.Dimension:N0}[/]");
+        WriteTiesAndAliases(graph, normalized, layout, tieAliases);
         return 0;
+    }
+
+    /// <summary>§3.3: initializers read by several nodes (tied: one parameter, gradient summed) and Identity aliases (untied or tied).</summary>
+    private static void WriteTiesAndAliases(GraphProto original, OnnxModel normalized, ParameterLayout layout, bool tieAliases)
+    {
+        var tied = normalized.Proto.Graph.Node.SelectMany(n => n.Input.Distinct().Select(i => (Input: i, Node: n.Name.Length > 0 ? n.Name : n.OpType)))
+            .Where(u => layout.Contains(u.Input)).GroupBy(u => u.Input).Where(g => g.Count() > 1).ToList();
+        foreach (var g in tied)
+            AnsiConsole.MarkupLine($"Tied: [bold]{Markup.Escape(g.Key)}[/] is read by {g.Count()} nodes ({Markup.Escape(string.Join(", ", g.Select(u => u.Node).Take(6)))}{(g.Count() > 6 ? ", …" : "")}): one parameter, gradients summed");
+        foreach (var a in AliasUntying.Find(original))
+            AnsiConsole.MarkupLine(tieAliases
+                ? $"Alias: [bold]{Markup.Escape(a.Name)}[/] = Identity({Markup.Escape(a.Source)}): kept tied (--tie-aliases), one parameter"
+                : $"Alias: [bold]{Markup.Escape(a.Name)}[/] = Identity({Markup.Escape(a.Source)}): untied, its own parameter initialised from {Markup.Escape(a.Source)} (--tie-aliases keeps it tied)");
+        if (tied.Count == 0 && AliasUntying.Find(original).Count == 0) AnsiConsole.MarkupLine("Tied weights: none");
     }
 
     private static void WriteOps(GraphProto graph, long opset)
