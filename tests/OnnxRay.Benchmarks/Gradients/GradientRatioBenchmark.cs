@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
+using OnnxRay.Benchmarks.Samplers;
+using OnnxRay.Onnx.Data;
+using OnnxRay.Onnx.Density;
+using OnnxRay.Onnx.IO;
+using OnnxRay.Onnx.Normalization;
+using OnnxRay.Onnx.Autodiff;
+using OnnxRay.Onnx.Protobuf;
+using OnnxRay.Testing;
+
+namespace OnnxRay.Benchmarks.Gradients;
+
+/// <summary>
+/// Gradient cost ÷ plain inference: per model (boston_mlp, digits_cnn), batch (1, 32, 256 rows of the committed train
+/// data, repeated when needed) and intra-op thread count, the median time of
+///   grad     OrtLogDensity.Evaluate (log density + ∇θ, full batch),
+///   value    OrtLogDensity.EvaluateValue (the value-only density graph),
+///   fwd      a plain ORT session of the original model, weights as initializers, same batch, preallocated output,
+///   fwd-θin  the same model with every initializer turned into a graph input (isolates "weights are inputs"),
+/// and PyTorch forward+backward read from models/bench/torch_timing.json (or --torch PATH) when present
+/// (written by models/bench/torch_grad_timing.py at the same thread count). Ratios grad÷fwd and grad÷torch.
+/// --profile DIR additionally writes an ORT JSON profile of the gradient graph per case, and the graph itself.
+/// </summary>
+public sealed class GradientRatioBenchmark : IBenchmark
+{
+    public string Name => "gradient-ratio";
+
+    public string Description =>
+        "gradient eval ÷ plain ORT forward (and ÷ PyTorch fwd+bwd from models/bench/torch_timing.json) for boston_mlp, digits_cnn; " +
+        "--batches 1,32,256 --threads 1 --models boston_mlp,digits_cnn --repeats 7 --torch PATH --profile DIR";
+
+    private static readonly Dictionary<string, (string Data, string Likelihood, string Prior)> Cases = new()
+    {
+        // Likelihood and prior as in models/bench/torch_grad_timing.py, so the PyTorch column computes the same thing.
+        ["boston_mlp"] = ("boston", "gaussian:0.5", "gaussian:1.0"),
+        ["digits_cnn"] = ("digits", "categorical", "gaussian-fanin:1.0"),
+    };
+
+    public int Run(string[] args)
+    {
+        var a = new SamplerBenchmarkArgs(args);
+        var models = a.String("models", "boston_mlp,digits_cnn").Split(',');
+        var batches = a.String("batches", "1,32,256").Split(',').Select(int.Parse).ToArray();
+        var threads = a.String("threads", "1").Split(',').Select(int.Parse).ToArray();
+        var repeats = a.Int("repeats", 7);
+        var profileDir = a.Get("profile");
+        var torchPath = a.String("torch", Path.Combine(RepositoryPaths.Models, "bench", "torch_timing.json"));
+        var torch = ReadTorch(torchPath);
+
+        Console.WriteLine($"gradient-ratio: median µs per call of {repeats} repeats (each ≥ 30 ms of calls), {Environment.ProcessorCount} cores, ORT CPU");
+        Console.WriteLine(torch.Count > 0 ? $"PyTorch column: {torchPath}" : $"PyTorch column: none ({torchPath} not found; run models/bench/torch_grad_timing.py)");
+        Console.WriteLine("  model        B    thr     grad µs    value µs      fwd µs  fwd-θin µs   torch fwd+bwd µs   grad÷fwd  grad÷torch  fwd-θin÷fwd");
+        foreach (var name in models)
+        {
+            var (dataName, likelihood, prior) = Cases[name];
+            var modelPath = Path.Combine(RepositoryPaths.Models, name + ".onnx");
+            var model = ModelNormalizer.Normalize(OnnxModel.Load(modelPath));
+            var all = DensityData.FromNpz(Path.Combine(RepositoryPaths.Models, "data", dataName, "train.npz"));
+            foreach (var b in batches)
+            {
+                var rows = RepeatRows(all, b);
+                var data = DensityData.FromArrays(rows, dataName);
+                foreach (var t in threads)
+                {
+                    var options = new OrtLogDensityOptions { IntraOpThreads = t };
+                    using var density = OrtLogDensity.Create(model, data, DensityOptions.Parse(likelihood, prior), options);
+                    var theta = density.InitialTheta;
+                    var gradient = new float[density.Dimension];
+                    var grad = Median(repeats, () => density.Evaluate(theta, gradient));
+                    var value = Median(repeats, () => density.EvaluateValue(theta));
+                    var x = rows["x"];
+                    var fwd = ForwardTime(OnnxModel.Load(modelPath).Proto, x, t, repeats, weightsAsInputs: false);
+                    var fwdIn = ForwardTime(OnnxModel.Load(modelPath).Proto, x, t, repeats, weightsAsInputs: true);
+                    double? pt = torch.TryGetValue((name, b, t), out var us) ? us : null;
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  {name,-11} {b,4} {t,4} {grad,11:F1} {value,11:F1} {fwd,11:F1} {fwdIn,11:F1} {(pt is { } p ? p.ToString("F1", CultureInfo.InvariantCulture) : "-"),18} {grad / fwd,10:F2} {(pt is { } q ? (grad / q).ToString("F2", CultureInfo.InvariantCulture) : "-"),11} {fwdIn / fwd,12:F2}"));
+                    if (profileDir is not null) Profile(profileDir, $"{name}_b{b}_t{t}", density.Graph, rows, theta, t);
+                }
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>The first B rows of every array, cycling through the data when B &gt; N.</summary>
+    private static Dictionary<string, NpyArray> RepeatRows(DensityData all, int b)
+    {
+        var result = new Dictionary<string, NpyArray>(StringComparer.Ordinal);
+        foreach (var (name, arr) in all.Arrays)
+        {
+            var row = (int)(arr.Shape.Skip(1).Aggregate(1L, (x, d) => x * d));
+            var data = Array.CreateInstance(arr.Data.GetType().GetElementType()!, b * row);
+            for (var i = 0; i < b; i++) Array.Copy(arr.Data, (long)(i % all.Count) * row, data, (long)i * row, row);
+            result[name] = new NpyArray(arr.Dtype, [b, .. arr.Shape.Skip(1)], data);
+        }
+        return result;
+    }
+
+    /// <summary>Median µs per Run of the original model (preallocated output), optionally with its initializers fed as inputs.</summary>
+    private static double ForwardTime(ModelProto proto, NpyArray x, int threads, int repeats, bool weightsAsInputs)
+    {
+        var weightValues = new List<(string Name, OrtValue Value)>();
+        if (weightsAsInputs)
+        {
+            foreach (var init in proto.Graph.Initializer)
+            {
+                if (init.DataType != OnnxType.Float) continue;
+                var dims = init.Dims.ToArray();
+                var values = TensorData.ReadFloats(null, init);
+                proto.Graph.Input.Add(OnnxRay.Onnx.Parameters.ThetaRewriter.TensorInput(init.Name, OnnxType.Float, dims));
+                weightValues.Add((init.Name, OrtValue.CreateTensorValueFromMemory(values, dims)));
+            }
+            var names = weightValues.Select(w => w.Name).ToHashSet();
+            for (var i = proto.Graph.Initializer.Count - 1; i >= 0; i--)
+                if (names.Contains(proto.Graph.Initializer[i].Name)) proto.Graph.Initializer.RemoveAt(i);
+        }
+        using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        using var session = new InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(proto), options);
+        var inputName = proto.Graph.Input[0].Name;
+        var outputName = session.OutputMetadata.Keys.First();
+        using var input = OrtValue.CreateTensorValueFromMemory((float[])x.Data, x.Shape);
+        using var probe = session.Run(new RunOptions(), [inputName, .. weightValues.Select(w => w.Name)], [input, .. weightValues.Select(w => w.Value)], [outputName]);
+        var outShape = probe[0].GetTensorTypeAndShape().Shape;
+        var outBuffer = new float[outShape.Aggregate(1L, (p, d) => p * d)];
+        using var output = OrtValue.CreateTensorValueFromMemory(outBuffer, outShape);
+        using var runOptions = new RunOptions();
+        string[] inNames = [inputName, .. weightValues.Select(w => w.Name)];
+        OrtValue[] inValues = [input, .. weightValues.Select(w => w.Value)];
+        try
+        {
+            return Median(repeats, () => session.Run(runOptions, inNames, inValues, [outputName], [output]));
+        }
+        finally
+        {
+            foreach (var (_, v) in weightValues) v.Dispose();
+        }
+    }
+
+    /// <summary>Median over <paramref name="repeats"/> of µs per call, each repeat ≥ 30 ms of calls, after warm-up.</summary>
+    private static double Median(int repeats, Action call)
+    {
+        var sw = Stopwatch.StartNew();
+        var warm = 0;
+        while (sw.ElapsedMilliseconds < 100 || warm < 5) { call(); warm++; }
+        var perRepeat = Math.Max(5, (int)(30.0 * warm / Math.Max(1, sw.Elapsed.TotalMilliseconds)));
+        var samples = new double[repeats];
+        for (var r = 0; r < repeats; r++)
+        {
+            var s = Stopwatch.GetTimestamp();
+            for (var i = 0; i < perRepeat; i++) call();
+            samples[r] = Stopwatch.GetElapsedTime(s).TotalMicroseconds / perRepeat;
+        }
+        Array.Sort(samples);
+        return samples[repeats / 2];
+    }
+
+    private static void Profile(string dir, string tag, DensityGraph graph, IReadOnlyDictionary<string, NpyArray> rows, float[] theta, int threads)
+    {
+        Directory.CreateDirectory(dir);
+        var bytes = graph.ToBytes();
+        File.WriteAllBytes(Path.Combine(dir, tag + ".onnx"), bytes);
+        using var options = new SessionOptions { IntraOpNumThreads = threads, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        options.ProfileOutputPathPrefix = Path.Combine(dir, tag); // before EnableProfiling, which passes it to ORT
+        options.EnableProfiling = true;
+        options.OptimizedModelFilePath = Path.Combine(dir, tag + ".optimized.onnx");
+        using var session = new InferenceSession(bytes, options);
+        var names = new List<string> { DensityGraph.ThetaInput };
+        var values = new List<OrtValue> { OrtValue.CreateTensorValueFromMemory(theta, [theta.Length]) };
+        foreach (var d in graph.DataInputs)
+        {
+            names.Add(d.Name);
+            var arr = rows[d.Name];
+            values.Add(arr.Data switch
+            {
+                float[] f => OrtValue.CreateTensorValueFromMemory(f, arr.Shape),
+                long[] l => OrtValue.CreateTensorValueFromMemory(l, arr.Shape),
+                _ => throw new NotSupportedException(arr.Dtype),
+            });
+        }
+        using var runOptions = new RunOptions();
+        for (var i = 0; i < 200; i++)
+        {
+            using var r = session.Run(runOptions, names, values, [DensityGraph.LogDensityOutput, DensityGraph.GradientOutput]);
+        }
+        var file = session.EndProfiling();
+        foreach (var v in values) v.Dispose();
+        Console.WriteLine($"    profile: {file}");
+    }
+
+    private static Dictionary<(string, int, int), double> ReadTorch(string path)
+    {
+        var result = new Dictionary<(string, int, int), double>();
+        if (!File.Exists(path)) return result;
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        foreach (var row in doc.RootElement.GetProperty("results").EnumerateArray())
+            result[(row.GetProperty("model").GetString()!, row.GetProperty("batch").GetInt32(), row.GetProperty("threads").GetInt32())] =
+                row.GetProperty("grad_us").GetDouble();
+        return result;
+    }
+}
