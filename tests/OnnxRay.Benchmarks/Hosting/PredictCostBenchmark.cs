@@ -114,9 +114,9 @@ public sealed class PredictCostBenchmark : IBenchmark
         if (posterior.Draws.Count != draws) throw new InvalidOperationException($"the run has {posterior.Draws.Count} draws, wanted {draws}.");
         var predict = Median(repeats, () => posterior.Predict(inputs));
         var inv = CultureInfo.InvariantCulture;
+        var versusParallel = parallelism > 1 ? string.Create(inv, $"   ({parallel:F2} ms, {predict / parallel:F2}×)") : "";
         Console.WriteLine(string.Create(inv,
-            $"  {model,-12} {parallelism,11}   {sequential,13:F2}   {predict,10:F2}   {predict / sequential,5:F2}×" +
-            (parallelism > 1 ? $"   ({parallel:F2} ms, {predict / parallel:F2}×)" : "")));
+            $"  {model,-12} {parallelism,11}   {sequential,13:F2}   {predict,10:F2}   {predict / sequential,5:F2}×{versusParallel}"));
     }
 
     private static double Median(int repeats, Action body)
