@@ -30,7 +30,7 @@ public sealed class SharedRunFolderTests
             var run = Join(shared, k, DriverRuns.Small, out created[k]);
             Assert.Equal([k], run.OnlyChains!);
             var result = run.Run();
-            Assert.Equal(ChainOutcome.Completed, result.Outcomes[k]);
+            Assert.Equal(ChainOutcome.Completed, result.Chains[k]);
         }, TaskCreationOptions.LongRunning)).ToArray();
         Task.WaitAll(tasks);
 
@@ -58,9 +58,9 @@ public sealed class SharedRunFolderTests
             Assert.True(File.Exists(RunLayout.CheckpointPath(shared, k)));
             using (var partial = RunFolder.Open(shared, allowUnstartedChains: true))
                 Assert.InRange(partial.Chains[k].DrawCount, DriverRuns.Small.ChunkSize, DriverRuns.Small.Draws - 1);
-            Assert.Equal(ChainOutcome.Completed, Join(shared, k, DriverRuns.Small, out var createdAgain).Run().Outcomes[k]);
+            Assert.Equal(ChainOutcome.Completed, Join(shared, k, DriverRuns.Small, out var createdAgain).Run().Chains[k]);
             Assert.False(createdAgain);
-            Assert.Equal(ChainOutcome.AlreadyCompleted, Join(shared, k, DriverRuns.Small, out _).Run().Outcomes[k]);
+            Assert.Equal(ChainOutcome.AlreadyCompleted, Join(shared, k, DriverRuns.Small, out _).Run().Chains[k]);
         }
         DriverRuns.AssertSameChains(single, shared, DriverRuns.Small.Chains);
     }
