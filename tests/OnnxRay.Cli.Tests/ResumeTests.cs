@@ -7,7 +7,7 @@ namespace OnnxRay.Cli.Tests;
 [Collection(CliCollection.Name)]
 public sealed class ResumeTests
 {
-    private const int Draws = 60;
+    private const int Draws = 100;
     private const int ChunkSize = 5;
 
     [Fact]
