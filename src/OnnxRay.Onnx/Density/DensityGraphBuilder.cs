@@ -70,7 +70,7 @@ public static class DensityGraphBuilder
         foreach (var n in new[] { DensityGraph.ThetaInput, DensityGraph.TargetInput, DensityGraph.LikelihoodScaleInput, DensityGraph.PriorWeightInput, DensityGraph.LogDensityOutput, DensityGraph.GradientOutput })
             names.TryClaim(n);
         var emitter = new GraphEmitter(graph, names, types);
-        var flatParts = ThetaRewriter.Rewrite(emitter, layout);
+        ThetaRewriter.Rewrite(emitter, layout);
 
         string? target = null;
         if (spec.NeedsTarget)
@@ -91,7 +91,7 @@ public static class DensityGraphBuilder
         var head = LikelihoodHead.Emit(emitter, spec, prediction, target, scale,
             layout.Contains(LikelihoodSpec.LogSigmaParameter) ? LikelihoodSpec.LogSigmaParameter : null, path);
         var logDensity = emitter.Op("Mul", [head.LogLikelihood, scale]);
-        var prior = PriorTerm.Emit(emitter, layout, options.Prior, flatParts, priorWeight);
+        var prior = PriorTerm.Emit(emitter, layout, options.Prior, DensityGraph.ThetaInput, priorWeight, withGradient);
         if (prior.LogPrior is not null) logDensity = emitter.Op("Add", [logDensity, prior.LogPrior]);
         Rename(graph, logDensity, DensityGraph.LogDensityOutput);
 
@@ -114,10 +114,11 @@ public static class DensityGraphBuilder
                     if (t.ElementType != OnnxType.Float) g = emitter.Op("Cast", [g], Attr.Int("to", OnnxType.Float));
                     flat = emitter.Op("Reshape", [g, emitter.ConstInt64(t.Length)]);
                 }
-                if (prior.Gradients.TryGetValue(t.Name, out var pg)) flat = flat is null ? pg : emitter.Op("Add", [flat, pg]);
                 pieces.Add(flat ?? emitter.Zeros([t.Length], OnnxType.Float));
             }
-            var gradTheta = pieces.Count == 1 ? emitter.Op("Identity", pieces) : emitter.Op("Concat", pieces, Attr.Int("axis", 0));
+            var gradTheta = pieces.Count == 1 ? pieces[0] : emitter.Op("Concat", pieces, Attr.Int("axis", 0));
+            // The prior's gradient is one vector over the whole θ: one Add instead of one per tensor.
+            gradTheta = prior.FlatGradient is null ? emitter.Op("Identity", [gradTheta]) : emitter.Op("Add", [gradTheta, prior.FlatGradient]);
             Rename(graph, gradTheta, DensityGraph.GradientOutput);
             graph.Output.Add(ThetaRewriter.TensorInput(DensityGraph.GradientOutput, OnnxType.Float, [layout.Dimension]));
         }

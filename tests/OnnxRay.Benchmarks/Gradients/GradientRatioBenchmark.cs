@@ -30,7 +30,7 @@ public sealed class GradientRatioBenchmark : IBenchmark
 
     public string Description =>
         "gradient eval ÷ plain ORT forward (and ÷ PyTorch fwd+bwd from models/bench/torch_timing.json) for boston_mlp, digits_cnn; " +
-        "--batches 1,32,256 --threads 1 --models boston_mlp,digits_cnn --repeats 7 --torch PATH --profile DIR";
+        "--batches 1,32,256 --threads 1 --models boston_mlp,digits_cnn --repeats 7 --clock cpu|wall --torch PATH --profile DIR";
 
     private static readonly Dictionary<string, (string Data, string Likelihood, string Prior)> Cases = new()
     {
@@ -49,8 +49,10 @@ public sealed class GradientRatioBenchmark : IBenchmark
         var profileDir = a.Get("profile");
         var torchPath = a.String("torch", Path.Combine(RepositoryPaths.Models, "bench", "torch_timing.json"));
         var torch = ReadTorch(torchPath);
+        _threadCpuClock = OperatingSystem.IsLinux() && a.String("clock", "cpu") == "cpu";
+        if (threads.Any(t => t > 1)) _threadCpuClock = false;
 
-        Console.WriteLine($"gradient-ratio: median µs per call of {repeats} repeats (each ≥ 30 ms of calls), {Environment.ProcessorCount} cores, ORT CPU");
+        Console.WriteLine($"gradient-ratio: median µs per call of {repeats} repeats (each ≥ 30 ms of calls), {(_threadCpuClock ? "thread CPU time" : "wall time")}, {Environment.ProcessorCount} cores, ORT CPU");
         Console.WriteLine(torch.Count > 0 ? $"PyTorch column: {torchPath}" : $"PyTorch column: none ({torchPath} not found; run models/bench/torch_grad_timing.py)");
         Console.WriteLine("  model        B    thr     grad µs    value µs      fwd µs  fwd-θin µs   torch fwd+bwd µs   grad÷fwd  grad÷torch  fwd-θin÷fwd");
         foreach (var name in models)
@@ -138,7 +140,12 @@ public sealed class GradientRatioBenchmark : IBenchmark
         }
     }
 
-    /// <summary>Median over <paramref name="repeats"/> of µs per call, each repeat ≥ 30 ms of calls, after warm-up.</summary>
+    /// <summary>
+    /// Median over <paramref name="repeats"/> of µs per call, each repeat ≥ 30 ms of calls, after warm-up. With
+    /// --clock cpu (the default) the time is the calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID on Linux), which a
+    /// loaded, shared machine perturbs far less than wall time; with one intra-op thread ORT runs every kernel on the
+    /// calling thread, so it is the whole cost. --clock wall measures elapsed time (needed for more than one thread).
+    /// </summary>
     private static double Median(int repeats, Action call)
     {
         var sw = Stopwatch.StartNew();
@@ -148,13 +155,31 @@ public sealed class GradientRatioBenchmark : IBenchmark
         var samples = new double[repeats];
         for (var r = 0; r < repeats; r++)
         {
-            var s = Stopwatch.GetTimestamp();
+            var s = Now();
             for (var i = 0; i < perRepeat; i++) call();
-            samples[r] = Stopwatch.GetElapsedTime(s).TotalMicroseconds / perRepeat;
+            samples[r] = (Now() - s) / perRepeat;
         }
         Array.Sort(samples);
         return samples[repeats / 2];
     }
+
+    private static bool _threadCpuClock = OperatingSystem.IsLinux();
+
+    /// <summary>µs on the chosen clock.</summary>
+    private static double Now()
+    {
+        if (_threadCpuClock && clock_gettime(3 /* CLOCK_THREAD_CPUTIME_ID */, out var ts) == 0) return ts.Seconds * 1e6 + ts.Nanoseconds / 1e3;
+        return Stopwatch.GetTimestamp() * 1e6 / Stopwatch.Frequency;
+    }
+
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = false)]
+    private static extern int clock_gettime(int clock, out TimeSpec time);
 
     private static void Profile(string dir, string tag, DensityGraph graph, IReadOnlyDictionary<string, NpyArray> rows, float[] theta, int threads)
     {
