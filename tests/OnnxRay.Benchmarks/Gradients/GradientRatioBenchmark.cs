@@ -54,6 +54,8 @@ public sealed class GradientRatioBenchmark : IBenchmark
 
         Console.WriteLine($"gradient-ratio: median µs per call of {repeats} repeats (each ≥ 30 ms of calls), {(_threadCpuClock ? "thread CPU time" : "wall time")}, {Environment.ProcessorCount} cores, ORT CPU");
         Console.WriteLine(torch.Count > 0 ? $"PyTorch column: {torchPath}" : $"PyTorch column: none ({torchPath} not found; run models/bench/torch_grad_timing.py)");
+        if (torch.Count > 0 && _threadCpuClock)
+            Console.WriteLine("  note: the PyTorch column is wall time; grad÷torch is like-for-like only with --clock wall on an idle machine.");
         Console.WriteLine("  model        B    thr     grad µs    value µs      fwd µs  fwd-θin µs   torch fwd+bwd µs   grad÷fwd  grad÷torch  fwd-θin÷fwd");
         foreach (var name in models)
         {
