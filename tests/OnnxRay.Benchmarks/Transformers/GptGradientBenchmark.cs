@@ -15,13 +15,13 @@ namespace OnnxRay.Benchmarks.Transformers;
 ///   fwd   a plain ORT session of the model on input_ids [B,T] (median µs per call),
 ///   grad  OrtLogDensity.Evaluate (categorical log p over [B,T,V] + gaussian prior + ∇θ, same batch),
 /// and reports time grad÷fwd, grad÷(PyTorch fwd+bwd) when --torch JSON {"fwd_bwd_us": X} is given, and the peak resident
-/// memory (VmHWM) of each child and their ratio. Usage: gpt-gradient --model PATH --batch 8 --threads 2 --repeats 5 [--torch JSON].
+/// memory (VmHWM) of each child and their ratio. Usage: gpt-gradient --model PATH --batch 8 --seq T (default: the input's static length, else 16) --threads 2 --repeats 5 [--torch JSON].
 /// </summary>
 public sealed class GptGradientBenchmark : IBenchmark
 {
     public string Name => "gpt-gradient";
 
-    public string Description => "GPT gradient eval ÷ plain forward (time and peak memory, child processes); --model PATH --batch 8 --threads 2 --repeats 5 --torch JSON";
+    public string Description => "GPT gradient eval ÷ plain forward (time and peak memory, child processes); --model PATH --batch 8 --seq T --threads 2 --repeats 5 --torch JSON";
 
     public int Run(string[] args)
     {
@@ -30,7 +30,8 @@ public sealed class GptGradientBenchmark : IBenchmark
         var batch = a.Int("batch", 8);
         var threads = a.Int("threads", 2);
         var repeats = a.Int("repeats", 5);
-        if (a.Get("child") is { } mode) return Child(mode, model, batch, threads, repeats);
+        var seq = a.Int("seq", 0);
+        if (a.Get("child") is { } mode) return Child(mode, model, batch, threads, repeats, seq);
 
         var fwd = RunChild("fwd", args);
         var grad = RunChild("grad", args);
@@ -52,11 +53,19 @@ public sealed class GptGradientBenchmark : IBenchmark
 
     private static ChildResult RunChild(string mode, string[] args)
     {
-        var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // Children run in the model's folder: the density graph's shape probe hands ORT the model as bytes, and ORT then
+        // resolves (and confines) relative external-data paths against the working directory.
+        var a = new SamplerBenchmarkArgs(args);
+        var psi = new ProcessStartInfo(Environment.ProcessPath!)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(a.Get("model")!))!,
+        };
         var entry = Environment.GetCommandLineArgs()[0];
         if (entry.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)) psi.ArgumentList.Add(entry);
         psi.ArgumentList.Add("gpt-gradient");
-        foreach (var s in args) psi.ArgumentList.Add(s);
+        for (var i = 0; i < args.Length; i++)
+            psi.ArgumentList.Add(i > 0 && args[i - 1] == "--model" ? Path.GetFullPath(args[i]) : args[i]);
         psi.ArgumentList.Add("--child");
         psi.ArgumentList.Add(mode);
         using var p = Process.Start(psi)!;
@@ -70,16 +79,17 @@ public sealed class GptGradientBenchmark : IBenchmark
             long.Parse(f[3], CultureInfo.InvariantCulture), long.Parse(f[4], CultureInfo.InvariantCulture), long.Parse(f[5], CultureInfo.InvariantCulture));
     }
 
-    private static int Child(string mode, string modelPath, int batch, int threads, int repeats)
+    private static int Child(string mode, string modelPath, int batch, int threads, int repeats, int seq)
     {
         var loaded = OnnxModel.Load(modelPath);
         var input = loaded.Proto.Graph.Input[0];
         var dims = input.Type.TensorType.Shape.Dim;
-        var t = dims.Count > 1 && dims[1].DimValue > 0 ? dims[1].DimValue : 16;
+        var t = seq > 0 ? seq : dims.Count > 1 && dims[1].DimValue > 0 ? dims[1].DimValue : 16;
         var random = new Random(1);
-        // Vocabulary size from the token embedding (the first Gather's data input).
-        var gather = loaded.Proto.Graph.Node.First(n => n.OpType == "Gather");
-        var v = loaded.Proto.Graph.Initializer.First(i => i.Name == gather.Input[0]).Dims[0];
+        // Vocabulary size from the token embedding: the first Gather reading input_ids from a 2-D initializer.
+        var inits = loaded.Proto.Graph.Initializer.ToDictionary(i => i.Name);
+        var gather = loaded.Proto.Graph.Node.First(n => n.OpType == "Gather" && n.Input[1] == input.Name && inits.ContainsKey(n.Input[0]));
+        var v = inits[gather.Input[0]].Dims[0];
         var ids = Enumerable.Range(0, (int)(batch * t)).Select(_ => (long)random.Next((int)v)).ToArray();
         var targets = Enumerable.Range(0, (int)(batch * t)).Select(_ => (long)random.Next((int)v)).ToArray();
         double us;
