@@ -13,8 +13,6 @@ public sealed class ChainRandom
     public const int StateSize = 4 * sizeof(ulong) + 1 + sizeof(double);
 
     private ulong _s0, _s1, _s2, _s3;
-    private bool _hasSpare;
-    private double _spare;
 
     /// <summary>A stream seeded from one 64-bit seed.</summary>
     public ChainRandom(ulong seed)
@@ -70,33 +68,19 @@ public sealed class ChainRandom
         }
     }
 
-    /// <summary>Standard normal draw (Box–Muller; the second value of each pair is kept for the next call).</summary>
-    public double NextGaussian()
-    {
-        if (_hasSpare)
-        {
-            _hasSpare = false;
-            return _spare;
-        }
-        var u1 = NextOpenDouble();
-        var u2 = NextDouble();
-        var r = Math.Sqrt(-2.0 * Math.Log(u1));
-        var (sin, cos) = Math.SinCos(2.0 * Math.PI * u2);
-        _spare = r * sin;
-        _hasSpare = true;
-        return r * cos;
-    }
+    /// <summary>Standard normal draw (ziggurat method, see <see cref="ZigguratNormal"/>).</summary>
+    public double NextGaussian() => ZigguratNormal.Next(this);
 
     /// <summary>Fills <paramref name="destination"/> with independent standard normal draws.</summary>
     public void FillGaussian(Span<float> destination)
     {
-        for (var i = 0; i < destination.Length; i++) destination[i] = (float)NextGaussian();
+        for (var i = 0; i < destination.Length; i++) destination[i] = (float)ZigguratNormal.Next(this);
     }
 
     /// <summary>Fills <paramref name="destination"/> with independent standard normal draws.</summary>
     public void FillGaussian(Span<double> destination)
     {
-        for (var i = 0; i < destination.Length; i++) destination[i] = NextGaussian();
+        for (var i = 0; i < destination.Length; i++) destination[i] = ZigguratNormal.Next(this);
     }
 
     /// <summary>In-place Fisher–Yates shuffle.</summary>
@@ -117,8 +101,8 @@ public sealed class ChainRandom
         BinaryPrimitives.WriteUInt64LittleEndian(destination[8..], _s1);
         BinaryPrimitives.WriteUInt64LittleEndian(destination[16..], _s2);
         BinaryPrimitives.WriteUInt64LittleEndian(destination[24..], _s3);
-        destination[32] = _hasSpare ? (byte)1 : (byte)0;
-        BinaryPrimitives.WriteDoubleLittleEndian(destination[33..], _spare);
+        // Bytes 32..40 held a cached Box–Muller value in format 1; kept (zero) so the state size is unchanged.
+        destination[32..StateSize].Clear();
     }
 
     /// <summary>Restores a state written by <see cref="SaveState(Span{byte})"/>.</summary>
@@ -129,8 +113,6 @@ public sealed class ChainRandom
         _s1 = BinaryPrimitives.ReadUInt64LittleEndian(source[8..]);
         _s2 = BinaryPrimitives.ReadUInt64LittleEndian(source[16..]);
         _s3 = BinaryPrimitives.ReadUInt64LittleEndian(source[24..]);
-        _hasSpare = source[32] != 0;
-        _spare = BinaryPrimitives.ReadDoubleLittleEndian(source[33..]);
     }
 
     /// <summary>Writes the state to a checkpoint stream.</summary>
