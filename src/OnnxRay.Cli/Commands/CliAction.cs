@@ -24,12 +24,25 @@ internal static class CliAction
             Console.Error.WriteLine("Stopped.");
             return Cancelled;
         }
+        catch (OnnxRay.Sampling.Driver.RunSettingsException e) when (CommandLineOption(e.Setting) is { } option)
+        {
+            // The library names its setting ('chains'); the user typed an option (--chains): name that.
+            Console.Error.WriteLine($"error: {option}: {e.Message}");
+            return Failure;
+        }
         catch (Exception e) when (IsUserFacing(e))
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return e is CliUsageException or SamplerOptionsException ? UsageError : Failure;
         }
     }
+
+    private static string? CommandLineOption(string setting) => setting switch
+    {
+        "chains" or "warmup" or "draws" or "thin" or "chunk-size" or "jitter" or "precision" or "chain-index" => "--" + setting,
+        "max-parallelism" => "--max-parallel",
+        _ => null,
+    };
 
     private static bool IsUserFacing(Exception e) =>
         e is OnnxRayException or SamplerOptionsException or CliUsageException or FileNotFoundException or DirectoryNotFoundException
