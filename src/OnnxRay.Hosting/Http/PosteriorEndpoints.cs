@@ -93,6 +93,9 @@ public static class PosteriorEndpoints
         var bytes = JsonSerializer.SerializeToUtf8Bytes(new ErrorResponse($"{field}: {problem}", field), HostingJsonContext.Default.ErrorResponse);
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
+        // An unread oversized body cannot be drained, so Kestrel drops the connection after answering; saying so up
+        // front stops the client from sending its next request on a connection that is about to close.
+        if (status == StatusCodes.Status413PayloadTooLarge) context.Response.Headers.Connection = "close";
         // A known length, not chunked: after a rejected body Kestrel closes the connection, and a chunked answer
         // could lose its terminating chunk.
         context.Response.ContentLength = bytes.Length;
