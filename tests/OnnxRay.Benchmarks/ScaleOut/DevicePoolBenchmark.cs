@@ -28,7 +28,7 @@ public sealed class DevicePoolBenchmark : IBenchmark
             Likelihood = "gaussian:0.5",
             Prior = "gaussian:1",
         };
-        using var problem = PosteriorProblem.Open(definition, seed: 1);
+        using var problem = PosteriorProblem.Open(definition, runSeed: 1);
         var d = problem.Layout.Dimension;
         var thetas = new float[k * d];
         for (var i = 0; i < k; i++) problem.InitialTheta.CopyTo(thetas, i * d);
