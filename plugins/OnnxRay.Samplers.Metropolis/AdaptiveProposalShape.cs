@@ -1,3 +1,4 @@
+using OnnxRay.Abstractions;
 namespace OnnxRay.Samplers.Metropolis;
 
 /// <summary>

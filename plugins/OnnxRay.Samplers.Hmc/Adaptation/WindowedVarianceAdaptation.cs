@@ -1,3 +1,4 @@
+using OnnxRay.Abstractions;
 namespace OnnxRay.Samplers.Hmc.Adaptation;
 
 /// <summary>
@@ -6,7 +7,7 @@ namespace OnnxRay.Samplers.Hmc.Adaptation;
 /// </summary>
 internal sealed class WindowedVarianceAdaptation(WindowedAdaptationSchedule schedule, int dimension)
 {
-    private readonly WelfordVarianceEstimator _estimator = new(dimension);
+    private readonly RunningVariance _estimator = new(dimension);
 
     public WindowedAdaptationSchedule Schedule { get; } = schedule;
 

@@ -1,11 +1,15 @@
-namespace OnnxRay.Samplers.Hmc.Adaptation;
+namespace OnnxRay.Abstractions;
 
-/// <summary>Per-coordinate running mean and variance (Welford), in double so long windows stay accurate.</summary>
-internal sealed class WelfordVarianceEstimator(int dimension)
+/// <summary>
+/// Per-coordinate running mean and variance (Welford's algorithm) accumulated in double, so long adaptation windows
+/// stay accurate. For sampler authors who adapt a metric or a proposal shape during warm-up; saveable in checkpoints.
+/// </summary>
+public sealed class RunningVariance(int dimension)
 {
     private readonly double[] _mean = new double[dimension];
     private readonly double[] _sumOfSquaredDeviations = new double[dimension];
 
+    /// <summary>Samples added since the last <see cref="Restart"/>.</summary>
     public long Count { get; private set; }
 
     public void Add(ReadOnlySpan<float> sample)
@@ -20,7 +24,10 @@ internal sealed class WelfordVarianceEstimator(int dimension)
         }
     }
 
-    /// <summary>Unbiased sample variance (divides by n − 1); needs at least two samples.</summary>
+    /// <summary>Unbiased sample variance of coordinate <paramref name="i"/> (divides by n − 1; needs two samples).</summary>
+    public double Variance(int i) => _sumOfSquaredDeviations[i] / (Count - 1);
+
+    /// <summary>Unbiased sample variance of every coordinate.</summary>
     public void SampleVariance(Span<double> variance)
     {
         if (Count < 2) throw new InvalidOperationException("A sample variance needs at least two samples.");
@@ -37,17 +44,15 @@ internal sealed class WelfordVarianceEstimator(int dimension)
 
     public void Save(BinaryWriter writer)
     {
-        writer.Write("welford");
         writer.Write(Count);
-        CheckpointIO.WriteDoubles(writer, _mean);
-        CheckpointIO.WriteDoubles(writer, _sumOfSquaredDeviations);
+        foreach (var m in _mean) writer.Write(m);
+        foreach (var s in _sumOfSquaredDeviations) writer.Write(s);
     }
 
     public void Restore(BinaryReader reader)
     {
-        CheckpointIO.ExpectTag(reader, "welford");
         Count = reader.ReadInt64();
-        CheckpointIO.ReadDoubles(reader, _mean, "the Welford means");
-        CheckpointIO.ReadDoubles(reader, _sumOfSquaredDeviations, "the Welford sums of squares");
+        for (var i = 0; i < _mean.Length; i++) _mean[i] = reader.ReadDouble();
+        for (var i = 0; i < _sumOfSquaredDeviations.Length; i++) _sumOfSquaredDeviations[i] = reader.ReadDouble();
     }
 }
