@@ -4,8 +4,9 @@ using System.Text;
 namespace OnnxRay.Hosting.Tests.Support;
 
 /// <summary>
-/// The real <c>onnxray</c> tool built next to this test assembly in the same artifacts folder
-/// (&lt;artifacts&gt;/bin/OnnxRay.Cli/&lt;config&gt;/onnxray.dll), or ONNXRAY_CLI_DLL; null when neither exists.
+/// The real <c>onnxray</c> tool: ONNXRAY_CLI_DLL, else the build next to this test assembly in the same artifacts folder
+/// (&lt;artifacts&gt;/bin/OnnxRay.Cli/&lt;config&gt;/onnxray.dll), else the plain solution build
+/// (src/OnnxRay.Cli/bin/&lt;Config&gt;/net10.0/onnxray.dll, what <c>dotnet test OnnxRay.sln</c> produces); null when none exists.
 /// </summary>
 public sealed class CliProcess : IDisposable
 {
@@ -21,8 +22,11 @@ public sealed class CliProcess : IDisposable
             if (Environment.GetEnvironmentVariable("ONNXRAY_CLI_DLL") is { Length: > 0 } given && File.Exists(given)) return given;
             // bin/OnnxRay.Hosting.Tests/release/ → bin/OnnxRay.Cli/release/onnxray.dll
             var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            var candidate = Path.Combine(here.Parent!.Parent!.FullName, "OnnxRay.Cli", here.Name, "onnxray.dll");
-            return File.Exists(candidate) ? candidate : null;
+            var artifacts = Path.Combine(here.Parent!.Parent!.FullName, "OnnxRay.Cli", here.Name, "onnxray.dll");
+            if (File.Exists(artifacts)) return artifacts;
+            // tests/OnnxRay.Hosting.Tests/bin/Release/net10.0/ → src/OnnxRay.Cli/bin/Release/net10.0/onnxray.dll
+            var solution = Path.Combine(OnnxRay.Testing.RepositoryPaths.Root, "src", "OnnxRay.Cli", "bin", here.Parent.Name, here.Name, "onnxray.dll");
+            return File.Exists(solution) ? solution : null;
         }
     }
 
