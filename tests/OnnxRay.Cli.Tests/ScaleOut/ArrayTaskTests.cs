@@ -32,19 +32,18 @@ public sealed class ArrayTaskTests : IDisposable
         "--seed", seed.ToString(), "--out", outDir, "--chain-index", chainIndex, "--max-parallel", "3",
     ];
 
-    [SkippableFact]
+    [Fact]
     public void ThreeArrayTasksWithOneKilledAndRestarted_EqualOneProcessRun()
     {
-        var cli = CliLocator.Find();
-        Skip.If(cli is null, CliLocator.Missing);
+        var cli = CliTool.Dll;
 
         var reference = Path.Combine(_root, "single");
-        var single = CliProcess.Run(cli!, SampleArgs(reference, "all"));
+        var single = CliProcess.Run(cli, SampleArgs(reference, "all"));
         Assert.True(single.ExitCode == 0, single.Output);
 
         var shared = Path.Combine(_root, "shared");
         // Chain 1 starts first and is killed as soon as it has committed a chunk (well before its 8 chunks).
-        var victim = CliProcess.Start(cli!, SampleArgs(shared, "1"));
+        var victim = CliProcess.Start(cli, SampleArgs(shared, "1"));
         var index1 = Path.Combine(shared, "chain-1", "chunks.json");
         var killedMidRun = false;
         var watch = Stopwatch.StartNew();
@@ -63,8 +62,8 @@ public sealed class ArrayTaskTests : IDisposable
         Assert.True(File.Exists(Path.Combine(shared, "chain-1", "checkpoint.bin")), "a committed chunk comes with a checkpoint");
 
         // Chains 0 and 2 run concurrently; chain 1's task is restarted and resumes from its checkpoint.
-        var others = new[] { CliProcess.Start(cli!, SampleArgs(shared, "0")), CliProcess.Start(cli!, SampleArgs(shared, "2")) };
-        var restarted = CliProcess.Run(cli!, SampleArgs(shared, "1"));
+        var others = new[] { CliProcess.Start(cli, SampleArgs(shared, "0")), CliProcess.Start(cli, SampleArgs(shared, "2")) };
+        var restarted = CliProcess.Run(cli, SampleArgs(shared, "1"));
         Assert.True(restarted.ExitCode == 0, restarted.Output);
         Assert.Contains("continues from its checkpoint", restarted.Output);
         foreach (var other in others)
@@ -87,33 +86,32 @@ public sealed class ArrayTaskTests : IDisposable
             Assert.Equal(File.ReadAllText(Path.Combine(reference, $"chain-{k}", "stats.csv")), File.ReadAllText(Path.Combine(shared, $"chain-{k}", "stats.csv")));
         }
 
-        var diagnose = CliProcess.Run(cli!, ["diagnose", shared, "--no-plots", "--probe-examples", "0"]);
+        var diagnose = CliProcess.Run(cli, ["diagnose", shared, "--no-plots", "--probe-examples", "0"]);
         Assert.True(diagnose.ExitCode == 0, diagnose.Output);
         Assert.Contains("3 chains", diagnose.Output);
     }
 
-    [SkippableFact]
+    [Fact]
     public void TaskWithDifferentSeedOrData_IsRefusedNamingTheField_AndDiagnoseSkipsUnstartedChains()
     {
-        var cli = CliLocator.Find();
-        Skip.If(cli is null, CliLocator.Missing);
+        var cli = CliTool.Dll;
 
         var shared = Path.Combine(_root, "shared");
-        var first = CliProcess.Run(cli!, SampleArgs(shared, "0", draws: 10, thin: 1));
+        var first = CliProcess.Run(cli, SampleArgs(shared, "0", draws: 10, thin: 1));
         Assert.True(first.ExitCode == 0, first.Output);
         Assert.Contains("created", first.Output);
 
-        var seed = CliProcess.Run(cli!, SampleArgs(shared, "1", seed: 8, draws: 10, thin: 1));
+        var seed = CliProcess.Run(cli, SampleArgs(shared, "1", seed: 8, draws: 10, thin: 1));
         Assert.NotEqual(0, seed.ExitCode);
         Assert.Contains("seed differs", seed.Output);
         Assert.False(Directory.Exists(Path.Combine(shared, "chain-1")), "a refused task writes nothing");
 
-        var data = CliProcess.Run(cli!, SampleArgs(shared, "2", split: "test", draws: 10, thin: 1));
+        var data = CliProcess.Run(cli, SampleArgs(shared, "2", split: "test", draws: 10, thin: 1));
         Assert.NotEqual(0, data.ExitCode);
         Assert.Contains("data SHA-256", data.Output);
 
         // Chains 1 and 2 never started: diagnose works on chain 0 and says so.
-        var diagnose = CliProcess.Run(cli!, ["diagnose", shared, "--no-plots"]);
+        var diagnose = CliProcess.Run(cli, ["diagnose", shared, "--no-plots"]);
         Assert.True(diagnose.ExitCode == 0, diagnose.Output);
         Assert.Contains("not started", diagnose.Output);
     }
@@ -143,26 +141,6 @@ public sealed class ArrayTaskTests : IDisposable
         using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(run, $"chain-{chain}", "chunks.json")));
         return doc.RootElement.GetProperty("chunks").EnumerateArray()
             .Select(e => Path.Combine(run, $"chain-{chain}", e.GetProperty("file").GetString()!)).ToList();
-    }
-}
-
-/// <summary>Finds the built <c>onnxray.dll</c> (with its plugins/ folder) next to this test's build output.</summary>
-internal static class CliLocator
-{
-    public const string Missing = "the onnxray CLI build output (onnxray.dll with plugins/) was not found next to the test build; build src/OnnxRay.Cli first.";
-
-    public static string? Find()
-    {
-        var baseDir = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
-        var config = Path.GetFileName(baseDir); // artifacts layout: bin/<Project>/<config>
-        var candidates = new[]
-        {
-            Path.Combine(baseDir, "..", "..", "OnnxRay.Cli", config, "onnxray.dll"),
-            Path.Combine(baseDir, "..", "..", "OnnxRay.Cli", "release", "onnxray.dll"),
-            Path.Combine(baseDir, "..", "..", "OnnxRay.Cli", "debug", "onnxray.dll"),
-        };
-        return candidates.Select(Path.GetFullPath)
-            .FirstOrDefault(p => File.Exists(p) && Directory.Exists(Path.Combine(Path.GetDirectoryName(p)!, "plugins")));
     }
 }
 
