@@ -13,15 +13,9 @@ namespace OnnxRay.Onnx.Tests.Normalizing;
 /// </summary>
 public sealed class ForwardConformanceTests
 {
-    private const string MissingPackage = "libonnx-testdata is not installed (apt-get install libonnx-testdata); conformance models are unavailable";
+    private const string MissingPackage = OnnxTestDataCase.MissingPackage;
 
-    public static TheoryData<string> Models()
-    {
-        var data = new TheoryData<string>();
-        foreach (var name in OnnxTestDataCase.Names(OnnxTestDataCase.ConformanceSuites)) data.Add(name);
-        if (data.Count == 0) data.Add("(libonnx-testdata missing)");
-        return data;
-    }
+    public static TheoryData<string> Models() => OnnxTestDataCase.ConformanceModels();
 
     [SkippableTheory]
     [MemberData(nameof(Models))]

@@ -14,6 +14,18 @@ internal static class OnnxTestDataCase
 {
     public static readonly string[] ConformanceSuites = ["pytorch-converted", "pytorch-operator"];
 
+    /// <summary>Skip message of every test that needs the Debian package.</summary>
+    public const string MissingPackage = "libonnx-testdata is not installed (apt-get install libonnx-testdata); conformance models are unavailable";
+
+    /// <summary>One theory case per conformance model (a single placeholder case when the package is missing, which then skips).</summary>
+    public static TheoryData<string> ConformanceModels()
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in Names(ConformanceSuites)) data.Add(name);
+        if (data.Count == 0) data.Add("(libonnx-testdata missing)");
+        return data;
+    }
+
     /// <summary>"suite/test_name" for every model of the given suites (empty when the package is missing).</summary>
     public static IEnumerable<string> Names(params string[] suites)
     {
