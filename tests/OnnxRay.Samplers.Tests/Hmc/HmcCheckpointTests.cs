@@ -61,20 +61,11 @@ public class HmcCheckpointTests
         var reference = Continue(Started(target, 5), 0);
 
         // Run the original to the checkpoint, save, and continue it; restore into a fresh kernel with other inputs.
-        for (var i = 0; i < checkpointAt; i++)
-        {
-            var info = original.Step();
-            if (i < Warmup) original.Adapt(info);
-            if (i == Warmup - 1) original.EndWarmup();
-        }
-        using var buffer = new MemoryStream();
-        original.SaveState(new BinaryWriter(buffer));
-        var continued = Continue(original, checkpointAt);
-
+        KernelDriving.Advance(original, checkpointAt, Warmup);
         var restored = new HmcKernel(Options());
         restored.Initialize(target, new float[target.Dimension], new ChainRandom(999));
-        buffer.Position = 0;
-        restored.RestoreState(new BinaryReader(buffer));
+        KernelDriving.CopyState(original, restored);
+        var continued = Continue(original, checkpointAt);
         var resumed = Continue(restored, checkpointAt);
 
         Assert.Equal(reference.Count - checkpointAt, continued.Count);

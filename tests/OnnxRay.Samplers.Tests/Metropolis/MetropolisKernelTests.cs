@@ -46,20 +46,11 @@ public class MetropolisKernelTests(ITestOutputHelper output)
         var target = GaussianTarget.IllConditioned(5, 100, rotate: false);
         var reference = Continue(Started(target, 3), 0);
         var original = Started(target, 3);
-        for (var i = 0; i < checkpointAt; i++)
-        {
-            var info = original.Step();
-            if (i < Warmup) original.Adapt(info);
-            if (i == Warmup - 1) original.EndWarmup();
-        }
-        using var buffer = new MemoryStream();
-        original.SaveState(new BinaryWriter(buffer));
-        var continued = Continue(original, checkpointAt);
-
+        KernelDriving.Advance(original, checkpointAt, Warmup);
         var restored = new MetropolisKernel(Options());
         restored.Initialize(target, new float[target.Dimension], new ChainRandom(77));
-        buffer.Position = 0;
-        restored.RestoreState(new BinaryReader(buffer));
+        KernelDriving.CopyState(original, restored);
+        var continued = Continue(original, checkpointAt);
         var resumed = Continue(restored, checkpointAt);
 
         for (var i = 0; i < continued.Count; i++)
