@@ -12,9 +12,12 @@ namespace OnnxRay.Onnx.Autodiff;
 /// </summary>
 public static class ShapeProbe
 {
-    /// <summary>Runs the probe; <paramref name="keepValues"/> names values whose contents the caller also wants back.</summary>
+    /// <summary>
+    /// Runs the probe; <paramref name="keepValues"/> names values whose contents the caller also wants back.
+    /// <paramref name="externalDataFolder"/> is where the model's external data lives (the model's folder).
+    /// </summary>
     public static ValueInfoTable Run(ModelProto model, IReadOnlyDictionary<string, OrtValue> inputs, string modelPath,
-        IReadOnlySet<string>? keepValues = null, Dictionary<string, Data.NpyArray>? keptContents = null)
+        IReadOnlySet<string>? keepValues = null, Dictionary<string, Data.NpyArray>? keptContents = null, string? externalDataFolder = null)
     {
         var table = new ValueInfoTable();
         foreach (var init in model.Graph.Initializer) table.Set(init.Name, init.Dims.ToArray(), init.DataType);
@@ -42,6 +45,7 @@ public static class ShapeProbe
         }
 
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, IntraOpNumThreads = 1 };
+        IO.ExternalDataFolder.Apply(options, probe, externalDataFolder, modelPath);
         InferenceSession session;
         try
         {

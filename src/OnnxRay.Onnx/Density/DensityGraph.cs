@@ -45,5 +45,8 @@ public sealed class DensityGraph
 
     public double DefaultLikelihoodScale { get; }
 
+    /// <summary>The source model's folder: initializers that are not θ may still point to its external data.</summary>
+    public string? ExternalDataFolder { get; init; }
+
     public byte[] ToBytes() => Google.Protobuf.MessageExtensions.ToByteArray(Model);
 }

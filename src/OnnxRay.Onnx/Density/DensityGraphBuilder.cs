@@ -61,7 +61,7 @@ public static class DensityGraphBuilder
         // Probe run: every intermediate shape and element type, and the prediction's values (for log_sigma's start).
         var probeModel = proto.Clone();
         var kept = new Dictionary<string, NpyArray>(StringComparer.Ordinal);
-        var types = Probe(probeModel, batch, path, new HashSet<string> { prediction }, kept);
+        var types = Probe(probeModel, batch, path, model.BaseDirectory, new HashSet<string> { prediction }, kept);
 
         if (spec.Kind == LikelihoodKind.GaussianLearned && !layout.Contains(LikelihoodSpec.LogSigmaParameter))
             layout = layout.WithExtraParameter(LikelihoodSpec.LogSigmaParameter, [], [InitialLogSigma(kept[prediction], batch)]);
@@ -101,7 +101,7 @@ public static class DensityGraphBuilder
         {
             var activity = ActivityAnalysis.Compute(forwardNodes, modelParams, [prediction], registry, v => types.Find(v)?.ElementType);
             var engine = new ReverseModeEngine(emitter, forwardNodes, activity, registry,
-                () => Reprobe(probeModel, forwardNodes, batch, path, types));
+                () => Reprobe(probeModel, forwardNodes, batch, path, model.BaseDirectory, types));
             foreach (var (value, gradient) in head.Seeds) engine.AddContribution(value, gradient);
             engine.Run();
             var pieces = new List<string>();
@@ -124,7 +124,10 @@ public static class DensityGraphBuilder
         }
         graph.ValueInfo.Clear();
         proto.IrVersion = Math.Max(proto.IrVersion, 8);
-        return new DensityGraph(proto, layout, dataInputs, dataInputs.Count == 0 ? 0 : dataInputs[0].Shape.FirstOrDefault(), withGradient, likelihoodScale);
+        return new DensityGraph(proto, layout, dataInputs, dataInputs.Count == 0 ? 0 : dataInputs[0].Shape.FirstOrDefault(), withGradient, likelihoodScale)
+        {
+            ExternalDataFolder = model.BaseDirectory,
+        };
     }
 
     private static string ChoosePrediction(GraphProto graph, DensityOptions options)
@@ -138,7 +141,7 @@ public static class DensityGraphBuilder
         throw new DensityOptionException(option, $"the model has no output '{wanted}'; its outputs are {string.Join(", ", graph.Output.Select(o => $"'{o.Name}'"))}.");
     }
 
-    private static ValueInfoTable Probe(ModelProto probeModel, IReadOnlyDictionary<string, NpyArray> batch, string path,
+    private static ValueInfoTable Probe(ModelProto probeModel, IReadOnlyDictionary<string, NpyArray> batch, string path, string? externalDataFolder,
         IReadOnlySet<string>? keep, Dictionary<string, NpyArray>? kept)
     {
         var values = new Dictionary<string, OrtValue>(StringComparer.Ordinal);
@@ -146,7 +149,7 @@ public static class DensityGraphBuilder
         {
             foreach (var input in probeModel.Graph.Input)
                 if (batch.TryGetValue(input.Name, out var a)) values[input.Name] = OrtTensors.Wrap(a);
-            return ShapeProbe.Run(probeModel, values, path, keep, kept);
+            return ShapeProbe.Run(probeModel, values, path, keep, kept, externalDataFolder);
         }
         finally
         {
@@ -154,12 +157,13 @@ public static class DensityGraphBuilder
         }
     }
 
-    private static void Reprobe(ModelProto probeModel, IReadOnlyList<NodeView> forwardNodes, IReadOnlyDictionary<string, NpyArray> batch, string path, ValueInfoTable types)
+    private static void Reprobe(ModelProto probeModel, IReadOnlyList<NodeView> forwardNodes, IReadOnlyDictionary<string, NpyArray> batch, string path,
+        string? externalDataFolder, ValueInfoTable types)
     {
         var updated = probeModel.Clone();
         updated.Graph.Node.Clear();
         updated.Graph.Node.AddRange(forwardNodes.Select(n => n.Proto.Clone()));
-        var fresh = Probe(updated, batch, path, null, null);
+        var fresh = Probe(updated, batch, path, externalDataFolder, null, null);
         foreach (var name in fresh.Names)
             if (!types.Contains(name)) types.Set(name, fresh.Find(name)!.Value.Shape, fresh.Find(name)!.Value.ElementType);
     }

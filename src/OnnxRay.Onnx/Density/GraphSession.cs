@@ -24,6 +24,7 @@ internal sealed class GraphSession : IDisposable
         Theta = new float[graph.Layout.Dimension];
         Gradient = new float[graph.HasGradient ? graph.Layout.Dimension : 0];
         using var sessionOptions = CreateSessionOptions(options);
+        IO.ExternalDataFolder.Apply(sessionOptions, graph.Model, graph.ExternalDataFolder, graph.Model.Graph.Name);
         try
         {
             _session = new InferenceSession(graph.ToBytes(), sessionOptions);
