@@ -34,9 +34,9 @@ internal static class InitialStepSizeSearch
         space.SaveStart();
         var luminosity = space.LogLuminosity;
         space.LogLuminosity = 0;
-        PartialRefresh.Redraw(space.Velocity, random);
+        space.Redraw(random);
         Integrators.Step(space, kind, dt, random);
-        space.FlushKick();
+        space.Flush();
         var end = space.EnsureGradient();
         var logAlpha = end - start - space.LogLuminosity;
         space.RestoreStart(reverseVelocity: false);

@@ -83,7 +83,7 @@ public sealed class RayTracingKernel : ISamplerKernel
         CheckRaysCoverTheta(rays, density.Dimension);
         _space = new PhaseSpace(density, start, rays);
         _tuner = new WarmupTuner(_options, _tuneStepSize, _tuneLength, _metropolis, density.Dimension);
-        PartialRefresh.Redraw(_space.Velocity, random);
+        _space.Redraw(random);
         _space.EnsureGradient();
         if (!double.IsFinite(_space.LogDensity))
             throw new ArgumentException($"log p is not finite at the start point ({_space.LogDensity}); choose another start.", nameof(start));
@@ -130,19 +130,15 @@ public sealed class RayTracingKernel : ISamplerKernel
         var savedExact = _exactLogDensity;
         _space.LogLuminosity = 0;
 
-        if (_refreshRate > 0) PartialRefresh.Scatter(_space.Velocity, _refreshRate, dt / 2, _random);
-        else PartialRefresh.Redraw(_space.Velocity, _random);
+        if (_refreshRate > 0) _space.Scatter(_refreshRate, dt / 2, _random);
+        else _space.Redraw(_random);
         for (var i = 0; i < steps; i++)
         {
-            if (i > 0 && _refreshRate > 0)
-            {
-                _space.FlushKick(); // the scatter separates the two half-kicks: they cannot be fused
-                PartialRefresh.Scatter(_space.Velocity, _refreshRate, dt, _random);
-            }
+            // The scatter separates the two half-kicks, so they cannot be summed; it shares a pass with the first.
+            if (i > 0 && _refreshRate > 0) _space.Scatter(_refreshRate, dt, _random);
             Integrators.Step(_space, _integrator, dt, _random);
         }
-        _space.FlushKick();
-        PartialRefresh.Scatter(_space.Velocity, _refreshRate, dt / 2, _random);
+        _space.Scatter(_refreshRate, dt / 2, _random); // with rate 0 only flushes the last kick
 
         var endLogDensity = EndLogDensity();
         var energyError = endLogDensity - startLogDensity - _space.LogLuminosity;

@@ -14,12 +14,15 @@ public static class VelocityKick
     public static double Apply(Span<float> velocity, ReadOnlySpan<float> gradient, double h)
     {
         if (velocity.Length < 2) return HamiltonianKick(velocity, gradient, h);
-        var (vv, gg, vg) = RayVectorOps.KickReductions(velocity, gradient);
-        var kick = RayKickMath.FromReductions(Math.Sqrt(vv), Math.Sqrt(gg), vg, h, velocity.Length);
+        var kick = Coefficients(RayVectorOps.KickReductions(velocity, gradient), h, velocity.Length);
         if (!kick.LeavesVelocityUnchanged)
             RayVectorOps.ScaleAndAdd(velocity, (float)kick.VelocityScale, gradient, (float)kick.GradientScale);
         return kick.DeltaLogLuminosity;
     }
+
+    /// <summary>The kick of a ray of <paramref name="dimension"/> ≥ 2 from its reductions |v|², |g|², v·g.</summary>
+    internal static KickCoefficients Coefficients((double VelocitySquared, double GradientSquared, double Dot) reductions, double h, int dimension) =>
+        RayKickMath.FromReductions(Math.Sqrt(reductions.VelocitySquared), Math.Sqrt(reductions.GradientSquared), reductions.Dot, h, dimension);
 
     /// <summary>v ← v + h·g; returns ½|v'|² − ½|v|².</summary>
     public static double HamiltonianKick(Span<float> velocity, ReadOnlySpan<float> gradient, double h)

@@ -21,13 +21,13 @@ public class RayTracingKernelTests
         var v0 = space.Velocity.ToArray();
         const double dt = 0.05;
         for (var i = 0; i < 30; i++) Integrators.Step(space, kind, dt, random);
-        space.FlushKick();
+        space.Flush();
         var forwardLuminosity = space.LogLuminosity;
         Assert.NotEqual(x0[0], space.Position[0]);
 
         System.Numerics.Tensors.TensorPrimitives.Negate(space.Velocity, space.Velocity);
         for (var i = 0; i < 30; i++) Integrators.Step(space, kind, dt, random);
-        space.FlushKick();
+        space.Flush();
         System.Numerics.Tensors.TensorPrimitives.Negate(space.Velocity, space.Velocity);
 
         for (var i = 0; i < 20; i++)
@@ -53,7 +53,7 @@ public class RayTracingKernelTests
             space.EnsureGradient();
             space.GradientEvaluations = 0;
             for (var i = 0; i < 25; i++) Integrators.Step(space, kind, 0.1, random);
-            space.FlushKick();
+            space.Flush();
             Assert.Equal(25 * perStep, space.GradientEvaluations);
             Assert.Equal(kicks, space.KicksApplied); // adjacent kicks at one position are applied as one
 
