@@ -7,7 +7,9 @@ namespace OnnxRay.Samplers.Metropolis;
 /// Random-walk Metropolis (samplers.md §3): propose x' = x + σ·s⊙ξ and accept on log p(x') − log p(x), using exact
 /// values only (<see cref="ILogDensity.EvaluateValue"/>; no gradient, and exact also for minibatch densities, since a
 /// noisy value would bias the test). During warm-up σ follows Robbins–Monro towards 0.234 (0.44 for d = 1) and,
-/// optionally, the diagonal shape s follows the draws' variances. All buffers are allocated in <see cref="Initialize"/>.
+/// optionally, the diagonal shape s follows the draws' variances. With <c>proposals</c> = K &gt; 1 each step is a
+/// multiple-try transition (<see cref="MultipleTryTransition"/>) whose K proposals are evaluated in one batch; the
+/// adaptation then follows its acceptance probability. All buffers are allocated in <see cref="Initialize"/>.
 /// </summary>
 public sealed class MetropolisKernel(MetropolisOptions options) : ISamplerKernel
 {
@@ -23,6 +25,7 @@ public sealed class MetropolisKernel(MetropolisOptions options) : ISamplerKernel
     private bool _inWarmup;
     private RobbinsMonroScaleAdaptation _scaleAdaptation = null!;
     private AdaptiveProposalShape? _shapeAdaptation;
+    private MultipleTryTransition? _multipleTry;
     private bool _initialized;
 
     public ReadOnlySpan<float> Position => _position;
@@ -58,6 +61,7 @@ public sealed class MetropolisKernel(MetropolisOptions options) : ISamplerKernel
         var target = _options.TargetAccept > 0 ? _options.TargetAccept : d == 1 ? 0.44 : 0.234;
         _scaleAdaptation = new RobbinsMonroScaleAdaptation(target, _options.AdaptationDecay);
         _shapeAdaptation = null;
+        _multipleTry = _options.Proposals > 1 ? new MultipleTryTransition(density, _options.Proposals) : null;
         _inWarmup = false;
         _initialized = true;
     }
@@ -66,6 +70,24 @@ public sealed class MetropolisKernel(MetropolisOptions options) : ISamplerKernel
     {
         EnsureInitialized();
         var scale = Math.Exp(_logScale);
+        var outcome = _multipleTry is null ? SingleProposal(scale) : _multipleTry.Step(_position, ref _logDensity, scale, _shape, _random);
+        return new StepInfo
+        {
+            Accepted = outcome.Accepted,
+            AcceptanceProbability = Math.Min(1.0, Math.Exp(outcome.LogAcceptRatio)),
+            LogDensity = _logDensity,
+            StepSize = scale,
+            EnergyError = outcome.LogAcceptRatio,
+            IntegrationSteps = 1,
+            GradientEvaluations = 0,
+            DensityEvaluations = outcome.Evaluations,
+            Divergent = false,
+        };
+    }
+
+    /// <summary>Plain random-walk Metropolis: one proposal, one evaluation.</summary>
+    private MultipleTryTransition.Outcome SingleProposal(double scale)
+    {
         _random.FillGaussian(_noise);
         TensorPrimitives.Multiply(_noise, _shape, _noise);
         TensorPrimitives.MultiplyAdd(_noise, (float)scale, _position, _proposal);
@@ -77,18 +99,7 @@ public sealed class MetropolisKernel(MetropolisOptions options) : ISamplerKernel
             (_position, _proposal) = (_proposal, _position);
             _logDensity = proposalLogDensity;
         }
-        return new StepInfo
-        {
-            Accepted = accepted,
-            AcceptanceProbability = Math.Min(1.0, Math.Exp(logAcceptRatio)),
-            LogDensity = _logDensity,
-            StepSize = scale,
-            EnergyError = logAcceptRatio,
-            IntegrationSteps = 1,
-            GradientEvaluations = 0,
-            DensityEvaluations = 1,
-            Divergent = false,
-        };
+        return new MultipleTryTransition.Outcome(accepted, logAcceptRatio, 1);
     }
 
     public void BeginWarmup(int warmupSteps)

@@ -23,8 +23,17 @@ public sealed class MetropolisOptions : SamplerOptions
     [SamplerOption("covariance-regularization", "ε added to every variance estimate of the proposal shape (Haario: Ĉ + εI).")]
     public double CovarianceRegularization { get; set; } = 1e-6;
 
+    [SamplerOption("proposals", "Proposals per step K. 1 = plain random-walk Metropolis; K > 1 = multiple-try Metropolis (Liu, Liang & Wong 2000): " +
+                                "K proposals, one picked by weight p(y), accepted against K−1 reference points (2K−1 evaluations per step, " +
+                                "each set in one batch call, spread over the device pool when there is one).")]
+    public int Proposals { get; set; } = 1;
+
+    /// <summary>Upper bound on <see cref="Proposals"/>: beyond it the batches stop paying for themselves and buffers grow as K·d.</summary>
+    public const int MaxProposals = 1024;
+
     public override IEnumerable<string> Validate()
     {
+        if (Proposals is < 1 or > MaxProposals) yield return $"'proposals' must be an integer in [1, {MaxProposals}] (1 = plain random-walk Metropolis), got {Proposals}.";
         if (!(Scale >= 0) || double.IsInfinity(Scale)) yield return $"'scale' must be finite and ≥ 0 (0 = automatic), got {Scale}.";
         if (!(TargetAccept >= 0 && TargetAccept < 1)) yield return $"'target-accept' must be in (0, 1), or 0 for automatic, got {TargetAccept}.";
         if (!(AdaptationDecay > 0.5 && AdaptationDecay <= 1)) yield return $"'adaptation-decay' must be in (0.5, 1], got {AdaptationDecay}.";

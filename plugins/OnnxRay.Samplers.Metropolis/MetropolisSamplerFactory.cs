@@ -8,7 +8,8 @@ public sealed class MetropolisSamplerFactory : SamplerFactory<MetropolisOptions>
     public override string Name => "metropolis";
 
     public override string Description =>
-        "Random-walk Metropolis (no gradients): Robbins–Monro scale adaptation to 0.234, optional adaptive diagonal proposal shape.";
+        "Random-walk Metropolis (no gradients): Robbins–Monro scale adaptation to 0.234, optional adaptive diagonal proposal shape, " +
+        "optional multiple-try mode (proposals=K) whose K proposals are evaluated in one batch (across the device pool).";
 
     protected override ISamplerKernel CreateKernel(MetropolisOptions options) => new MetropolisKernel(options);
 }

@@ -14,6 +14,8 @@ public class MetropolisOptionsTests
         { "adaptation-decay", o => o.AdaptationDecay = 0.5 },
         { "adaptation-decay", o => o.AdaptationDecay = 1.5 },
         { "covariance-regularization", o => o.CovarianceRegularization = -1e-6 },
+        { "proposals", o => o.Proposals = 0 },
+        { "proposals", o => o.Proposals = MetropolisOptions.MaxProposals + 1 },
     };
 
     [Theory]

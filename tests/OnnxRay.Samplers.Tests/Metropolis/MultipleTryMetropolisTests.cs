@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using OnnxRay.Abstractions;
+using OnnxRay.Samplers.Metropolis;
+using OnnxRay.Samplers.Tests.Hmc;
+using OnnxRay.Samplers.Tests.Statistics;
+using OnnxRay.Testing.Targets;
+using Xunit.Abstractions;
+
+namespace OnnxRay.Samplers.Tests.Metropolis;
+
+/// <summary>
+/// The multiple-proposal mode (proposals = K &gt; 1, multiple-try Metropolis): known-answer moments within 5 MCSE,
+/// batch and one-by-one evaluation give the same draws, checkpoints restore exactly, and proposals = 1 is still plain
+/// random-walk Metropolis draw for draw.
+/// </summary>
+public class MultipleTryMetropolisTests(ITestOutputHelper output)
+{
+    private DrawRecorder Sample(AnalyticTarget target, MetropolisOptions options, int warmup, int draws, ulong seed, int thin)
+    {
+        var recorder = new DrawRecorder(target.Dimension);
+        for (var c = 0; c < 4; c++)
+        {
+            var random = ChainRandom.ForChain(seed, c);
+            using var kernel = new MetropolisKernel(options);
+            var s = ChainRunner.Run(kernel, new ConcurrentBatchDensity(target), target.RandomStart(random), random, warmup, draws, recorder, thin: thin);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"σ {kernel.Scale:G3} acceptance {s.MeanAcceptance:F3}"));
+            Assert.Equal((long)(warmup + draws) * (2 * options.Proposals - 1), s.DensityEvaluations); // K proposals + K−1 references
+        }
+        return recorder;
+    }
+
+    [Fact]
+    public void StandardNormal100D_FourProposals()
+    {
+        var target = GaussianTarget.StandardNormal(100);
+        var draws = Sample(target, new MetropolisOptions { Proposals = 4 }, warmup: 3000, draws: 30000, seed: 201, thin: 10);
+        MomentAssert.MeansAndSecondMoments(draws, target.Mean, target.SecondMoment);
+    }
+
+    [Fact]
+    public void StronglyCorrelated2D_ThreeProposals()
+    {
+        var target = GaussianTarget.Correlated2D(0.95);
+        var draws = Sample(target, new MetropolisOptions { Proposals = 3 }, warmup: 2000, draws: 20000, seed: 202, thin: 5);
+        MomentAssert.MeansAndSecondMoments(draws, target.Mean, target.SecondMoment);
+    }
+
+    [Fact]
+    public void IllConditioned10D_WithAdaptiveCovariance_FiveProposals()
+    {
+        var target = GaussianTarget.IllConditioned(10, 100, rotate: false);
+        var draws = Sample(target, new MetropolisOptions { Proposals = 5, AdaptCovariance = true }, warmup: 4000, draws: 15000, seed: 203, thin: 5);
+        MomentAssert.MeansAndSecondMoments(draws, target.Mean, target.SecondMoment);
+    }
+
+    [Fact]
+    public void ScaleAdaptationReachesTheTargetAcceptance()
+    {
+        var density = GaussianTarget.Diagonal(Enumerable.Range(0, 10).Select(i => 0.5 + 0.2 * i).ToArray());
+        double acceptance = 0;
+        for (var c = 0; c < 4; c++)
+        {
+            var random = ChainRandom.ForChain(92, c);
+            using var kernel = new MetropolisKernel(new MetropolisOptions { Proposals = 4 });
+            acceptance += ChainRunner.Run(kernel, density, density.RandomStart(random), random, warmup: 3000, draws: 4000).MeanAcceptance / 4;
+        }
+        Assert.InRange(acceptance, 0.234 - 0.04, 0.234 + 0.04);
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(5)]
+    public void BatchPathAndSequentialPath_GiveIdenticalDraws(int proposals)
+    {
+        var target = GaussianTarget.IllConditioned(6, 20, rotate: true);
+        var batch = new ConcurrentBatchDensity(target);
+        var viaBatch = Trace(batch, target, new MetropolisOptions { Proposals = proposals, AdaptCovariance = true }, steps: 400);
+        var oneByOne = Trace(target, target, new MetropolisOptions { Proposals = proposals, AdaptCovariance = true }, steps: 400);
+        Assert.Equal(2 * 400, batch.BatchCalls); // proposals, then reference points
+        for (var i = 0; i < viaBatch.Count; i++) Assert.Equal(oneByOne[i], viaBatch[i]);
+        Assert.Contains(viaBatch, row => row[^1] == 1f); // some steps accepted
+        Assert.Contains(viaBatch, row => row[^1] == 0f); // and some rejected
+    }
+
+    [Fact]
+    public void OneProposal_IsPlainRandomWalkMetropolis_DrawForDraw()
+    {
+        // The reference: x' = x + σ·ξ, accept if log u < log p(x') − log p(x), one ChainRandom in this order.
+        var target = GaussianTarget.Correlated2D(0.9);
+        var trace = Trace(target, target, new MetropolisOptions { Proposals = 1, AdaptScale = false, Scale = 0.8 }, steps: 300);
+        var random = new ChainRandom(5);
+        var x = target.RandomStart(random);
+        var logp = target.EvaluateValue(x);
+        var noise = new float[2];
+        var proposal = new float[2];
+        for (var i = 0; i < trace.Count; i++)
+        {
+            random.FillGaussian(noise);
+            TensorPrimitives.MultiplyAdd(noise, 0.8f, x, proposal);
+            var logq = target.EvaluateValue(proposal);
+            var accepted = Math.Log(random.NextOpenDouble()) < logq - logp;
+            if (accepted) { proposal.CopyTo(x, 0); logp = logq; }
+            Assert.Equal([x[0], x[1], accepted ? 1f : 0f], trace[i]);
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(300)]
+    [InlineData(700)]
+    public void RestoredKernelContinuesBitIdentically(int checkpointAt)
+    {
+        const int warmup = 600;
+        var target = GaussianTarget.IllConditioned(5, 100, rotate: false);
+        var options = new MetropolisOptions { Proposals = 3, AdaptCovariance = true };
+        MetropolisKernel Started()
+        {
+            var random = new ChainRandom(3);
+            var kernel = new MetropolisKernel(options);
+            kernel.Initialize(target, target.RandomStart(random), random);
+            kernel.BeginWarmup(warmup);
+            return kernel;
+        }
+        var reference = Started();
+        KernelDriving.Advance(reference, 900, warmup);
+        var original = Started();
+        KernelDriving.Advance(original, checkpointAt, warmup);
+        var restored = new MetropolisKernel(options);
+        restored.Initialize(target, new float[target.Dimension], new ChainRandom(77));
+        KernelDriving.CopyState(original, restored);
+        for (var i = checkpointAt; i < 900; i++)
+        {
+            var a = original.Step();
+            var b = restored.Step();
+            if (i < warmup) { original.Adapt(a); restored.Adapt(b); }
+            if (i == warmup - 1) { original.EndWarmup(); restored.EndWarmup(); }
+            Assert.True(original.Position.SequenceEqual(restored.Position), $"step {i}: positions differ");
+            Assert.Equal(original.Scale, restored.Scale);
+        }
+        Assert.True(reference.Position.SequenceEqual(original.Position));
+    }
+
+    /// <summary>Position, then 1/0 for accepted, per step (warm-up with adaptation for the first half).</summary>
+    private static List<float[]> Trace(ILogDensity density, AnalyticTarget target, MetropolisOptions options, int steps)
+    {
+        var random = new ChainRandom(5);
+        using var kernel = new MetropolisKernel(options);
+        kernel.Initialize(density, target.RandomStart(random), random);
+        kernel.BeginWarmup(steps / 2);
+        var trace = new List<float[]>();
+        for (var i = 0; i < steps; i++)
+        {
+            var info = kernel.Step();
+            if (i < steps / 2) kernel.Adapt(info);
+            if (i == steps / 2 - 1) kernel.EndWarmup();
+            trace.Add([.. kernel.Position, info.Accepted ? 1f : 0f]);
+        }
+        return trace;
+    }
+}
