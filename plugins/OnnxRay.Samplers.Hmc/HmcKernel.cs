@@ -131,17 +131,17 @@ public sealed class HmcKernel(HmcOptions options) : ISamplerKernel
     /// <summary>Exact HMC: leapfrog from (x, p), accept (x', p') with probability min(1, e^{−ΔH}).</summary>
     private StepInfo MetropolisTrajectory(double stepSize, int steps)
     {
-        var initialEnergy = -_logDensity + _metric.KineticEnergy(_momentum, _scratch);
-        CopyStateToProposal();
+        var initialEnergy = -_logDensity + _metric.KineticEnergy(_momentum);
         var divergence = new DivergenceDetector(_options.MaxEnergyError);
-        var result = _leapfrog.Integrate(_density, _metric, _proposalPosition, _proposalMomentum, _proposalGradient,
+        var result = _leapfrog.Integrate(_density, _metric, _position, _momentum, _gradient,
+            _proposalPosition, _proposalMomentum, _proposalGradient,
             stepSize, steps, exactLastEvaluation: true, initialEnergy, divergence);
 
         var energyError = double.PositiveInfinity;
         var proposalEnergy = double.PositiveInfinity;
         if (!result.Diverged)
         {
-            proposalEnergy = -result.LogDensity + _metric.KineticEnergy(_proposalMomentum, _scratch);
+            proposalEnergy = -result.LogDensity + _metric.KineticEnergy(_proposalMomentum);
             energyError = proposalEnergy - initialEnergy;
         }
         else if (double.IsFinite(result.LogDensity))
@@ -179,18 +179,24 @@ public sealed class HmcKernel(HmcOptions options) : ISamplerKernel
     /// <summary>SGHMC or naive stochastic HMC: no accept test; only a non-finite density rejects (and restores) the trajectory.</summary>
     private StepInfo StochasticTrajectory(double stepSize, int steps)
     {
-        var initialEnergy = -_logDensity + _metric.KineticEnergy(_momentum, _scratch);
-        CopyStateToProposal();
-        var result = Mode == HmcMode.Sghmc
-            ? _sghmc!.Integrate(_density, _metric, _random, _proposalPosition, _proposalMomentum, _proposalGradient, stepSize, steps, _options.Friction)
-            : _leapfrog.Integrate(_density, _metric, _proposalPosition, _proposalMomentum, _proposalGradient,
+        var initialEnergy = -_logDensity + _metric.KineticEnergy(_momentum);
+        TrajectoryResult result;
+        if (Mode == HmcMode.Sghmc)
+        {
+            CopyStateToProposal();
+            result = _sghmc!.Integrate(_density, _metric, _random, _proposalPosition, _proposalMomentum, _proposalGradient, stepSize, steps, _options.Friction);
+        }
+        else
+        {
+            result = _leapfrog.Integrate(_density, _metric, _position, _momentum, _gradient, _proposalPosition, _proposalMomentum, _proposalGradient,
                 stepSize, steps, exactLastEvaluation: false, initialEnergy, divergence: null);
+        }
 
         var energyError = double.PositiveInfinity;
         if (!result.Diverged)
         {
             AcceptProposal(result.LogDensity);
-            var kinetic = _metric.KineticEnergy(_momentum, _scratch);
+            var kinetic = _metric.KineticEnergy(_momentum);
             Energy = -_logDensity + kinetic;
             energyError = Energy - initialEnergy;
             // The paper's naive baseline: heating is stopped by a momentum reset once 2K > threshold·D.

@@ -9,14 +9,26 @@ internal readonly record struct TrajectoryResult(double LogDensity, int Steps, b
 /// <summary>
 /// Leapfrog (kick–drift–kick) with adjacent half-kicks fused, so n steps cost n gradients:
 /// p += ε/2·g; then n × [x += ε·M⁻¹p; g = ∇log p(x); p += ε·g] with the last kick halved.
-/// Works in place on the caller's (x, p, g); the gradient at the start must already be in g.
+/// Each kick shares one pass over the vectors with the drift after it (<see cref="DiagonalMetric.KickThenDrift"/>).
 /// </summary>
-internal sealed class LeapfrogIntegrator(int dimension)
+internal sealed class LeapfrogIntegrator
 {
-    private readonly float[] _velocity = new float[dimension];
+    // The dimension is kept in the signature: callers size the integrator as they size their buffers.
+    public LeapfrogIntegrator(int dimension) => ArgumentOutOfRangeException.ThrowIfNegative(dimension);
+
+    /// <summary>Integrates in place on the caller's (x, p, g); the gradient at the start must already be in g.</summary>
+    public TrajectoryResult Integrate(
+        ILogDensity density, DiagonalMetric metric,
+        Span<float> position, Span<float> momentum, Span<float> gradient,
+        double stepSize, int steps, bool exactLastEvaluation,
+        double initialHamiltonian, DivergenceDetector? divergence) =>
+        Integrate(density, metric, position, momentum, gradient, position, momentum, gradient,
+            stepSize, steps, exactLastEvaluation, initialHamiltonian, divergence);
 
     /// <summary>
-    /// Integrates <paramref name="steps"/> steps of size <paramref name="stepSize"/>.
+    /// Integrates <paramref name="steps"/> steps of size <paramref name="stepSize"/> from (x₀, p₀, g₀) into
+    /// (x, p, g): the first pass reads the start and writes the outputs, so the start needs no copy and is left
+    /// untouched (unless the spans are the same).
     /// With <paramref name="exactLastEvaluation"/> the final position is evaluated with
     /// <see cref="ILogDensity.EvaluateExact"/>, so the accept test sees exact energies and both end points kick
     /// with exact gradients (keeping the map reversible for minibatch densities, whose interior kicks are noisy).
@@ -24,25 +36,32 @@ internal sealed class LeapfrogIntegrator(int dimension)
     /// </summary>
     public TrajectoryResult Integrate(
         ILogDensity density, DiagonalMetric metric,
+        ReadOnlySpan<float> startPosition, ReadOnlySpan<float> startMomentum, ReadOnlySpan<float> startGradient,
         Span<float> position, Span<float> momentum, Span<float> gradient,
         double stepSize, int steps, bool exactLastEvaluation,
         double initialHamiltonian, DivergenceDetector? divergence)
     {
         var eps = (float)stepSize;
         var halfEps = (float)(0.5 * stepSize);
-        TensorPrimitives.MultiplyAdd(gradient, halfEps, momentum, momentum);
+        if (steps <= 0)
+        {
+            startPosition.CopyTo(position);
+            startGradient.CopyTo(gradient);
+            TensorPrimitives.MultiplyAdd(startGradient, halfEps, startMomentum, momentum);
+            return new TrajectoryResult(double.NaN, 0, Diverged: false);
+        }
+        metric.KickThenDrift(startMomentum, startGradient, halfEps, startPosition, eps, momentum, position);
         var logDensity = double.NaN;
         for (var step = 1; step <= steps; step++)
         {
-            metric.Velocity(momentum, _velocity);
-            TensorPrimitives.MultiplyAdd(_velocity, eps, position, position);
             var last = step == steps;
             logDensity = last && exactLastEvaluation
                 ? density.EvaluateExact(position, gradient)
                 : density.Evaluate(position, gradient);
             if (!double.IsFinite(logDensity) || (divergence is { } d && d.PotentialShowsDivergence(initialHamiltonian, logDensity)))
                 return new TrajectoryResult(logDensity, step, Diverged: true);
-            TensorPrimitives.MultiplyAdd(gradient, last ? halfEps : eps, momentum, momentum);
+            if (last) TensorPrimitives.MultiplyAdd(gradient, halfEps, momentum, momentum);
+            else metric.KickThenDrift(momentum, gradient, eps, position, eps, momentum, position); // this kick, the next step's drift
         }
         return new TrajectoryResult(logDensity, steps, Diverged: false);
     }
