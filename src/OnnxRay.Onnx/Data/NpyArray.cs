@@ -2,7 +2,7 @@ namespace OnnxRay.Onnx.Data;
 
 /// <summary>
 /// One numpy array in memory: dtype descriptor (e.g. "&lt;f4"), C-order shape, and the elements as a flat typed array
-/// (float[], double[], long[], int[], Half[], bool[] or byte[]).
+/// (float[], double[], long[], int[], Half[], bool[], byte[] or ushort[]).
 /// </summary>
 public sealed record NpyArray(string Dtype, long[] Shape, Array Data)
 {
@@ -27,6 +27,7 @@ public sealed record NpyArray(string Dtype, long[] Shape, Array Data)
         Half[] h => Array.ConvertAll(h, x => (float)x),
         bool[] b => Array.ConvertAll(b, x => x ? 1f : 0f),
         byte[] u => Array.ConvertAll(u, x => (float)x),
+        ushort[] w => Array.ConvertAll(w, x => (float)x),
         _ => throw new InvalidOperationException($"Unsupported npy element array {Data.GetType().Name}."),
     };
 
@@ -40,6 +41,7 @@ public sealed record NpyArray(string Dtype, long[] Shape, Array Data)
         Half[] h => Array.ConvertAll(h, x => (double)x),
         bool[] b => Array.ConvertAll(b, x => x ? 1.0 : 0.0),
         byte[] u => Array.ConvertAll(u, x => (double)x),
+        ushort[] w => Array.ConvertAll(w, x => (double)x),
         _ => throw new InvalidOperationException($"Unsupported npy element array {Data.GetType().Name}."),
     };
 
@@ -49,6 +51,7 @@ public sealed record NpyArray(string Dtype, long[] Shape, Array Data)
         long[] l => l,
         int[] i => Array.ConvertAll(i, x => (long)x),
         byte[] u => Array.ConvertAll(u, x => (long)x),
+        ushort[] w => Array.ConvertAll(w, x => (long)x),
         bool[] b => Array.ConvertAll(b, x => x ? 1L : 0L),
         _ => throw new InvalidOperationException($"Array of dtype {Dtype} cannot be read as int64 without truncation."),
     };
@@ -68,14 +71,17 @@ public static class NpyDtypes
     public const string Bool = "|b1";
     public const string UInt8 = "|u1";
 
+    /// <summary>Raw 16-bit words, e.g. bfloat16 bit patterns (numpy has no bfloat16 dtype).</summary>
+    public const string UInt16 = "<u2";
+
     /// <summary>Bytes per element of a supported dtype.</summary>
     public static int ItemSize(string dtype) => dtype switch
     {
         Float32 or Int32 => 4,
         Float64 or Int64 => 8,
-        Float16 => 2,
+        Float16 or UInt16 => 2,
         Bool or UInt8 => 1,
-        _ => throw new ArgumentException($"Unsupported npy dtype '{dtype}' (supported: <f4 <f8 <f2 <i8 <i4 |b1 |u1)."),
+        _ => throw new ArgumentException($"Unsupported npy dtype '{dtype}' (supported: <f4 <f8 <f2 <i8 <i4 |b1 |u1 <u2)."),
     };
 
     /// <summary>Allocates the managed element array for a dtype.</summary>
@@ -88,6 +94,7 @@ public static class NpyDtypes
         Int32 => new int[count],
         Bool => new bool[count],
         UInt8 => new byte[count],
+        UInt16 => new ushort[count],
         _ => throw new ArgumentException($"Unsupported npy dtype '{dtype}'."),
     };
 
@@ -101,6 +108,7 @@ public static class NpyDtypes
         int[] => Int32,
         bool[] => Bool,
         byte[] => UInt8,
+        ushort[] => UInt16,
         _ => throw new ArgumentException($"No npy dtype for {data.GetType().Name}."),
     };
 
@@ -114,6 +122,7 @@ public static class NpyDtypes
         "<i4" or "=i4" => Int32,
         "|b1" or "<b1" or "=b1" or "?" => Bool,
         "|u1" or "<u1" or "=u1" => UInt8,
+        "<u2" or "=u2" => UInt16,
         _ => descr,
     };
 }

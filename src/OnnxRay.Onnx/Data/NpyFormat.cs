@@ -8,7 +8,7 @@ namespace OnnxRay.Onnx.Data;
 
 /// <summary>
 /// Reads and writes numpy's .npy format (versions 1.0 and 2.0; C order; little-endian dtypes
-/// &lt;f4 &lt;f8 &lt;f2 &lt;i8 &lt;i4 |b1 |u1). Headers are padded so the data starts on a 64-byte boundary,
+/// &lt;f4 &lt;f8 &lt;f2 &lt;i8 &lt;i4 |b1 |u1 &lt;u2). Headers are padded so the data starts on a 64-byte boundary,
 /// which keeps files memory-mappable with aligned element access.
 /// </summary>
 public static class NpyFormat
@@ -60,6 +60,7 @@ public static class NpyFormat
             case long[] l: WriteData<long>(stream, l); break;
             case int[] i: WriteData<int>(stream, i); break;
             case Half[] h: WriteData<Half>(stream, h); break;
+            case ushort[] w: WriteData<ushort>(stream, w); break;
             case byte[] u: stream.Write(u); break;
             case bool[] b:
                 var bytes = new byte[b.Length];
@@ -99,6 +100,7 @@ public static class NpyFormat
                 case long[] l: stream.ReadExactly(MemoryMarshal.AsBytes(l.AsSpan())); break;
                 case int[] i: stream.ReadExactly(MemoryMarshal.AsBytes(i.AsSpan())); break;
                 case Half[] h: stream.ReadExactly(MemoryMarshal.AsBytes(h.AsSpan())); break;
+                case ushort[] w: stream.ReadExactly(MemoryMarshal.AsBytes(w.AsSpan())); break;
                 case byte[] u: stream.ReadExactly(u); break;
                 case bool[] b:
                     var raw = new byte[b.Length];
@@ -152,7 +154,7 @@ public static class NpyFormat
         if (fortran) throw new OnnxFormatException(sourceName, "npy array is in Fortran order; only C order is supported (save with np.ascontiguousarray).");
         var dtype = NpyDtypes.Canonical(descr);
         try { NpyDtypes.ItemSize(dtype); }
-        catch (ArgumentException) { throw new OnnxFormatException(sourceName, $"unsupported npy dtype '{descr}' (supported: <f4 <f8 <f2 <i8 <i4 |b1 |u1)."); }
+        catch (ArgumentException) { throw new OnnxFormatException(sourceName, $"unsupported npy dtype '{descr}' (supported: <f4 <f8 <f2 <i8 <i4 |b1 |u1 <u2)."); }
         return (dtype, shape, preamble + dictLength);
     }
 

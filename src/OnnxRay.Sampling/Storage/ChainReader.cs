@@ -47,7 +47,7 @@ public sealed class ChainReader : IDisposable
     /// <summary>Full path of a committed chunk file.</summary>
     public string ChunkPath(int chunk) => Path.Combine(_folder, _index.Chunks[chunk].File);
 
-    /// <summary>Copies draw <paramref name="draw"/> (float16 widened to float32) into <paramref name="destination"/> (length D).</summary>
+    /// <summary>Copies draw <paramref name="draw"/> (float16 or bfloat16 widened to float32) into <paramref name="destination"/> (length D).</summary>
     public unsafe void ReadDraw(long draw, Span<float> destination)
     {
         if ((ulong)draw >= (ulong)DrawCount) throw new ArgumentOutOfRangeException(nameof(draw), $"chain {ChainIndex} has {DrawCount} committed draws.");
@@ -55,16 +55,22 @@ public sealed class ChainReader : IDisposable
         var chunk = FindChunk(draw);
         var mapped = _mapped[chunk] ??= MappedChunk.Open(ChunkPath(chunk));
         var row = draw - _index.Chunks[chunk].FirstDraw;
-        var itemSize = Precision == DrawPrecision.Float16 ? 2 : 4;
-        var offset = _headerLengths[chunk] + row * Dimension * itemSize;
+        var offset = _headerLengths[chunk] + row * Dimension * RunLayout.ItemSize(Precision);
         var source = mapped.Pointer + offset;
-        if (Precision == DrawPrecision.Float32)
+        switch (Precision)
         {
-            new ReadOnlySpan<float>(source, Dimension).CopyTo(destination);
-            return;
+            case DrawPrecision.Float32:
+                new ReadOnlySpan<float>(source, Dimension).CopyTo(destination);
+                return;
+            case DrawPrecision.BFloat16:
+                var words = new ReadOnlySpan<ushort>(source, Dimension);
+                for (var i = 0; i < words.Length; i++) destination[i] = BFloat16Bits.ToSingle(words[i]);
+                return;
+            default:
+                var halves = new ReadOnlySpan<Half>(source, Dimension);
+                for (var i = 0; i < halves.Length; i++) destination[i] = (float)halves[i];
+                return;
         }
-        var halves = new ReadOnlySpan<Half>(source, Dimension);
-        for (var i = 0; i < halves.Length; i++) destination[i] = (float)halves[i];
     }
 
     /// <summary>Draw <paramref name="draw"/> as a new array.</summary>
@@ -125,10 +131,12 @@ public sealed class ChainReader : IDisposable
         try
         {
             using var stream = File.OpenRead(path);
+            var precision = RunLayout.Precision(dtype, path);
+            var expectedDtype = RunLayout.FileDtype(precision);
             var (fileDtype, shape, headerLength) = NpyFormat.ReadHeader(stream, path);
-            if (fileDtype != dtype || shape.Length != 2 || shape[0] != entry.DrawCount || shape[1] != dimension)
-                throw new RunFolderException(path, $"chunk holds {fileDtype} [{string.Join(",", shape)}], expected {dtype} [{entry.DrawCount},{dimension}].");
-            var itemSize = dtype == "<f2" ? 2 : 4;
+            if (fileDtype != expectedDtype || shape.Length != 2 || shape[0] != entry.DrawCount || shape[1] != dimension)
+                throw new RunFolderException(path, $"chunk holds {fileDtype} [{string.Join(",", shape)}], expected {expectedDtype} [{entry.DrawCount},{dimension}].");
+            var itemSize = RunLayout.ItemSize(precision);
             if (stream.Length != headerLength + (long)entry.DrawCount * dimension * itemSize)
                 throw new RunFolderException(path, $"chunk is {stream.Length} bytes, expected {headerLength + (long)entry.DrawCount * dimension * itemSize}.");
             return headerLength;

@@ -81,7 +81,7 @@ internal sealed class ChainWriter
             using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 var header = new MemoryStream();
-                NpyFormat.WriteHeader(header, RunLayout.Dtype(_precision), [count, _dimension]);
+                NpyFormat.WriteHeader(header, RunLayout.FileDtype(_precision), [count, _dimension]);
                 WriteHashed(stream, hash, header.GetBuffer().AsSpan(0, (int)header.Length));
                 WriteRows(stream, hash, rows);
                 stream.Flush(flushToDisk: true);
@@ -137,12 +137,15 @@ internal sealed class ChainWriter
                 WriteHashed(stream, hash, MemoryMarshal.AsBytes(rows.Slice(start, Math.Min(piece, rows.Length - start))));
             return;
         }
-        var halves = new Half[Math.Min(rows.Length, 1 << 18)];
-        for (var start = 0; start < rows.Length; start += halves.Length)
+        // Both 16-bit formats are converted in bounded pieces into one buffer of words.
+        var words = new ushort[Math.Min(rows.Length, 1 << 18)];
+        var bfloat16 = _precision == DrawPrecision.BFloat16;
+        for (var start = 0; start < rows.Length; start += words.Length)
         {
-            var n = Math.Min(halves.Length, rows.Length - start);
-            for (var i = 0; i < n; i++) halves[i] = (Half)rows[start + i];
-            WriteHashed(stream, hash, MemoryMarshal.AsBytes(halves.AsSpan(0, n)));
+            var n = Math.Min(words.Length, rows.Length - start);
+            for (var i = 0; i < n; i++)
+                words[i] = bfloat16 ? BFloat16Bits.FromSingle(rows[start + i]) : BitConverter.HalfToUInt16Bits((Half)rows[start + i]);
+            WriteHashed(stream, hash, MemoryMarshal.AsBytes(words.AsSpan(0, n)));
         }
     }
 

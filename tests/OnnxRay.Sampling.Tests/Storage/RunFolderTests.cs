@@ -14,6 +14,7 @@ public class RunFolderTests
     [Theory]
     [InlineData(DrawPrecision.Float32, "<f4", 4)]
     [InlineData(DrawPrecision.Float16, "<f2", 2)]
+    [InlineData(DrawPrecision.BFloat16, "<u2", 2)]
     public void Chunks_are_plain_numpy_files_with_aligned_data(DrawPrecision precision, string descr, int itemSize)
     {
         using var temp = new TempFolder();
@@ -39,9 +40,13 @@ public class RunFolderTests
             // Row-major data: the first element of the chunk's last row is what the reader returns.
             var lastRow = chain.Chunks[c].FirstDraw + rows - 1;
             var offset = dataStart + (rows - 1) * DriverRuns.Dimension * itemSize;
-            var raw = itemSize == 4
-                ? BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(offset))
-                : (float)BinaryPrimitives.ReadHalfLittleEndian(bytes.AsSpan(offset));
+            var raw = descr switch
+            {
+                "<f4" => BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(offset)),
+                "<f2" => (float)BinaryPrimitives.ReadHalfLittleEndian(bytes.AsSpan(offset)),
+                // bfloat16 word = the top 16 bits of a float32.
+                _ => BitConverter.UInt32BitsToSingle((uint)BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(offset)) << 16),
+            };
             Assert.Equal(chain.ReadDraw(lastRow)[0], raw);
         }
     }
