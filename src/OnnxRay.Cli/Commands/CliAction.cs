@@ -35,6 +35,12 @@ internal static class CliAction
             Console.Error.WriteLine($"error: {e.Message}");
             return e is CliUsageException or SamplerOptionsException ? UsageError : Failure;
         }
+        catch (AggregateException e) when (e.Flatten().InnerExceptions.All(IsUserFacing))
+        {
+            // Waiting on a run wraps its chains' typed failures (one, or several at once): one line each.
+            foreach (var inner in e.Flatten().InnerExceptions) Console.Error.WriteLine($"error: {inner.Message}");
+            return Failure;
+        }
     }
 
     private static string? CommandLineOption(string setting) => setting switch

@@ -40,6 +40,10 @@ internal static class SampleCommand
         var parallel = new Option<int>("--max-parallel") { Description = "Chains run at once (default: one per core).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var plugins = SharedOptions.PluginFolders();
         var device = SharedOptions.Device();
+        device.Description = "Devices, comma-separated: cpu (default), cuda:0, cuda:0,cuda:1; several CPU sessions as cpu,cpu or cpu*2. " +
+                             "Chains are spread round-robin over the list (each chain its own session on its device); batch " +
+                             "evaluations of one chain (metropolis proposals=K) go across all of them. With --resume it replaces " +
+                             "the run's devices (a chain may continue on another device). CUDA needs the GPU build: -p:OnnxRayGpu=true.";
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads per chain.", DefaultValueFactory = _ => 1 };
         var chainIndex = new Option<string?>("--chain-index")
         {
@@ -58,7 +62,9 @@ internal static class SampleCommand
         {
             using var catalog = PluginCatalog.LoadStandard(parse.GetValue(plugins));
             var arrayIndex = ArrayTaskIndex.Resolve(parse.GetValue(chainIndex), Environment.GetEnvironmentVariable);
-            if (parse.GetValue(resume) is { } resumeFolder) return Resume(catalog, resumeFolder, parse.GetValue(parallel), arrayIndex?.Index);
+            if (parse.GetValue(resume) is { } resumeFolder)
+                return Resume(catalog, resumeFolder, parse.GetValue(parallel), arrayIndex?.Index,
+                    parse.GetResult(device) is { Implicit: false } ? parse.GetValue(device) : null);
 
             var definition = new PosteriorDefinition
             {
@@ -92,7 +98,7 @@ internal static class SampleCommand
             using var problem = PosteriorProblem.Open(definition, settings.Seed);
             if (arrayIndex is { } task)
             {
-                var joined = SamplingRun.CreateOrJoin(folder, settings, loaded.Factory, options, problem.InitialTheta, problem.CreateDensity,
+                var joined = SamplingRun.CreateOrJoin(folder, settings, loaded.Factory, options, problem.InitialTheta, problem.CreateChainDensity,
                     [task.Index], problem.Describe(), out var created);
                 joined.MaxParallelism = 1;
                 var checkpoint = File.Exists(RunLayout.CheckpointPath(joined.FolderPath, task.Index));
@@ -102,22 +108,26 @@ internal static class SampleCommand
                                   $"({settings.Warmup} warm-up + {settings.Draws} draws, {problem.Layout.Dimension:N0} weights).");
                 return Execute(joined);
             }
+            if (problem.Devices.Count > 1) Console.WriteLine($"Devices: {string.Join(", ", problem.Devices)} (chains round-robin; batches across all).");
             Console.WriteLine($"Sampling {problem.Layout.Dimension:N0} weights of {definition.ModelPath} on {problem.Data.Count:N0} examples with '{loaded.Name}' " +
                               $"({settings.Chains} chains × {settings.Warmup} warm-up + {settings.Draws} draws) into {folder}");
-            var run = SamplingRun.Create(folder, settings, loaded.Factory, options, problem.InitialTheta, problem.CreateDensity, problem.Describe());
+            var run = SamplingRun.Create(folder, settings, loaded.Factory, options, problem.InitialTheta, problem.CreateChainDensity, problem.Describe());
             run.MaxParallelism = parse.GetValue(parallel);
             return Execute(run);
         }));
         return command;
     }
 
-    private static int Resume(PluginCatalog catalog, string folder, int maxParallel, int? onlyChain)
+    /// <param name="devices">--device given on the command line: replaces the devices recorded in the manifest.</param>
+    private static int Resume(PluginCatalog catalog, string folder, int maxParallel, int? onlyChain, string? devices)
     {
         var manifest = RunFolder.ReadManifest(folder);
         var manifestPath = RunLayout.ManifestPath(Path.GetFullPath(folder));
         PosteriorProblem.VerifyUnchanged(manifest, manifestPath);
-        using var problem = PosteriorProblem.Open(PosteriorDefinition.FromManifest(manifest, manifestPath), manifest.Seed);
-        var run = SamplingRun.Resume(folder, catalog.Get(manifest.Sampler.Name).Factory, problem.CreateDensity);
+        var definition = PosteriorDefinition.FromManifest(manifest, manifestPath);
+        if (devices is not null) definition = definition with { Device = devices };
+        using var problem = PosteriorProblem.Open(definition, manifest.Seed);
+        var run = SamplingRun.Resume(folder, catalog.Get(manifest.Sampler.Name).Factory, problem.CreateChainDensity);
         run.MaxParallelism = maxParallel;
         if (onlyChain is { } k) run.OnlyChains = [k];
         Console.WriteLine(onlyChain is { } c

@@ -26,6 +26,7 @@ public sealed class PosteriorProblem : IDisposable
         Data = data;
         DensityOptions = options;
         Selection = selection;
+        Devices = DevicePoolLogDensity.ParseDevices(definition.Device);
         // One density is built up front: it fixes the layout (the learned-noise likelihood adds log_sigma) and θ₀,
         // and is then handed to chain 0 instead of being built twice.
         _firstDensity = CreateDensity(0);
@@ -42,6 +43,9 @@ public sealed class PosteriorProblem : IDisposable
     public DensityOptions DensityOptions { get; }
     public ParameterSelection Selection { get; }
     public ParameterLayout Layout { get; }
+
+    /// <summary>The devices of the definition (<c>cuda:0,cuda:1</c>, <c>cpu*2</c>, ...); chain k's own session runs on Devices[k mod n].</summary>
+    public IReadOnlyList<string> Devices { get; }
 
     /// <summary>The model's own weights as θ (a pretrained network starts in its mode).</summary>
     public float[] InitialTheta { get; }
@@ -70,10 +74,30 @@ public sealed class PosteriorProblem : IDisposable
         return DensityData.FromArrays(CsvDataReader.Read(path, inputs[0].Name, dims, targetColumn, integerTarget), path);
     }
 
-    /// <summary>A new log density for chain <paramref name="chain"/>; its minibatch stream derives from (run seed, chain).</summary>
+    /// <summary>
+    /// Chain <paramref name="chain"/>'s density for a sampler: its own session on Devices[chain mod n] and, with several
+    /// devices, a device pool whose other sessions (one per other device, built at the first batch) share batch
+    /// evaluations such as the K proposals of the Metropolis multiple-proposal mode. Single evaluations stay on the
+    /// chain's own session, so a chain draws the same with one device or several of the same kind.
+    /// </summary>
+    public ILogDensity CreateChainDensity(int chain)
+    {
+        var own = CreateDensity(chain);
+        if (Devices.Count == 1) return own;
+        var pool = Enumerable.Range(0, Devices.Count).Select(i => Devices[(chain + i) % Devices.Count]).ToList();
+        return DevicePoolLogDensity.CreateLazy(own, pool, device => CreateDensity(chain, device));
+    }
+
+    /// <summary>A new log density for chain <paramref name="chain"/> on its round-robin device; its minibatch stream derives from (run seed, chain).</summary>
     public OrtLogDensity CreateDensity(int chain)
     {
         if (chain == 0 && Interlocked.Exchange(ref _firstDensity, null) is { } first) return first;
+        return CreateDensity(chain, Devices[chain % Devices.Count]);
+    }
+
+    /// <summary>A new log density for chain <paramref name="chain"/> on <paramref name="device"/>.</summary>
+    public OrtLogDensity CreateDensity(int chain, string device)
+    {
         // A stream independent of the kernel's ChainRandom.ForChain(seed, chain): the constant separates the two families.
         var minibatchRandom = ChainRandom.ForChain(RunSeed ^ 0x6A09E667F3BCC908UL, chain);
         return OrtLogDensity.Create(Model, Data, DensityOptions, new OrtLogDensityOptions
@@ -81,7 +105,7 @@ public sealed class PosteriorProblem : IDisposable
             BatchSize = Definition.BatchSize,
             MinibatchRandom = minibatchRandom,
             IntraOpThreads = Definition.Threads,
-            Device = Definition.Device,
+            Device = device,
         }, Selection);
     }
 
