@@ -27,6 +27,13 @@ public sealed class OnnxRayPosteriorOptions
     /// <summary>cpu or cuda:N.</summary>
     public string Device { get; set; } = "cpu";
 
+    /// <summary>
+    /// Memory allowed for one ONNX Runtime session per draw with the weights as constants (about 2 × 4 × D bytes per
+    /// draw): each draw then costs one plain forward of the model. Above it, or at 0, the draws share one session
+    /// with the weights as inputs (1.3–1.5× slower forwards on the bundled models, no per-draw memory).
+    /// </summary>
+    public long ResidentDrawBudgetBytes { get; set; } = 256L << 20;
+
     /// <summary>Also return every draw's raw output (M × outputs floats per request).</summary>
     public bool KeepPerDrawOutputs { get; set; }
 

@@ -7,8 +7,9 @@ namespace OnnxRay.Hosting;
 
 /// <summary>
 /// <see cref="IPosteriorPredictor"/> over a run folder: a <see cref="RunPosterior"/> (checksums verified, model rebuilt
-/// from the manifest, never any sampler plugin) whose predictor pools its θ buffers, so requests allocate nothing
-/// θ-sized. Requests are validated first so errors name the request field at fault.
+/// from the manifest, never any sampler plugin) whose predictor holds one session per draw with the weights as
+/// constants (within <see cref="OnnxRayPosteriorOptions.ResidentDrawBudgetBytes"/>) or pools θ buffers, so requests
+/// allocate nothing θ-sized. Requests are validated first so errors name the request field at fault.
 /// </summary>
 public sealed class RunFolderPosteriorPredictor : IPosteriorPredictor, IDisposable
 {
@@ -35,6 +36,7 @@ public sealed class RunFolderPosteriorPredictor : IPosteriorPredictor, IDisposab
             BatchSize = options.BatchSize,
             Device = options.Device,
             KeepPerDrawOutputs = options.KeepPerDrawOutputs,
+            ResidentDrawBudgetBytes = options.ResidentDrawBudgetBytes,
         });
         return new RunFolderPosteriorPredictor(posterior, options.MaxConcurrentPredictions);
     }

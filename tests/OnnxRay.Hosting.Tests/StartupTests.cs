@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OnnxRay.Hosting.Tests.Support;
 using OnnxRay.Onnx.Data;
+using OnnxRay.Onnx.Prediction;
 using OnnxRay.Sampling.Posterior;
 using OnnxRay.Sampling.Storage;
 
@@ -39,7 +40,9 @@ public sealed class StartupTests(PosteriorRuns runs)
 
         var inputs = new Dictionary<string, NpyArray> { ["x"] = PredictRequests.Rows(TestRuns.BostonTest, "x", 3) };
         var prediction = await predictor.PredictAsync(inputs);
-        using var posterior = RunPosterior.Open(runs.BostonRun, 10);
+        // The host's default: one session per draw with the weights as constants.
+        using var posterior = RunPosterior.Open(runs.BostonRun, 10, new PredictorOptions { ResidentDrawBudgetBytes = new OnnxRayPosteriorOptions().ResidentDrawBudgetBytes });
+        Assert.True(posterior.Predictor.HasResidentDraws);
         var reference = posterior.Predict(inputs);
         Assert.Equal(10, prediction.Draws);
         Assert.Equal(reference.Regression!.Mean, prediction.Regression!.Mean);

@@ -1,65 +1,61 @@
-using System.Collections.Concurrent;
 using Microsoft.ML.OnnxRuntime;
-using OnnxRay.Onnx.Autodiff;
 using OnnxRay.Onnx.Data;
 using OnnxRay.Onnx.Density;
 using OnnxRay.Onnx.Errors;
 using OnnxRay.Onnx.IO;
 using OnnxRay.Onnx.Parameters;
-using OnnxRay.Onnx.Prediction.Aggregation;
-using OnnxRay.Onnx.Protobuf;
 
 namespace OnnxRay.Onnx.Prediction;
 
 /// <summary>
-/// Turns posterior draws of θ into predictions: one ORT session of the forward graph in which every sampled weight
-/// tensor is a graph input, bound without copying to its slice of a worker's θ buffer. Draws are evaluated in
-/// parallel by pooled workers (no θ-sized allocation per request) and aggregated in draw order, so results do not
-/// depend on the parallelism. Thread-safe: concurrent <see cref="Predict"/> calls share the session.
+/// Turns posterior draws of θ into predictions. Any draw source runs through one shared ORT session of the forward
+/// graph in which every sampled weight tensor is a graph input, bound without copying to a pooled worker's θ buffer.
+/// A fixed draw set (a serving host's, see <see cref="UseResidentDraws"/>) can instead get one session per draw with
+/// the weights as constants, which ORT runs as fast as the original model. Draws are evaluated in parallel and
+/// aggregated in draw order, so results do not depend on the parallelism. Thread-safe: concurrent
+/// <see cref="Predict"/> calls share the sessions; no request allocates a θ-sized buffer.
 /// </summary>
 public sealed class PosteriorPredictor : IDisposable
 {
-    private const string CastSuffix = "__onnxray_theta";
-    private readonly OnnxModel _model;
+    private readonly PredictionGraph _graph;
     private readonly InferenceSession _session;
-    private readonly string[] _outputNames;
-    private readonly ParameterLayout _layout;
     private readonly LikelihoodSpec _likelihood;
     private readonly PredictorOptions _options;
-    private readonly string[] _parameterInputs;
-    private readonly ConcurrentBag<PredictorWorker> _workers = new();
     private readonly int _logSigmaOffset = -1;
+    private readonly SharedSessionRunner _shared;
+    private ResidentDrawSessions? _resident;
 
-    private PosteriorPredictor(OnnxModel model, InferenceSession session, ParameterLayout layout, LikelihoodSpec likelihood, PredictorOptions options,
-        string[] parameterInputs, IReadOnlyList<ModelInput> dataInputs, string outputName)
+    private PosteriorPredictor(OnnxModel model, PredictionGraph graph, InferenceSession session, ParameterLayout layout, LikelihoodSpec likelihood,
+        PredictorOptions options)
     {
-        _model = model;
+        Model = model;
+        _graph = graph;
         _session = session;
-        _outputNames = [outputName];
-        _layout = layout;
         _likelihood = likelihood;
         _options = options;
-        _parameterInputs = parameterInputs;
-        DataInputs = dataInputs;
-        OutputName = outputName;
+        Dimension = layout.Dimension;
         Task = PredictionTasks.For(likelihood);
         if (likelihood.Kind == LikelihoodKind.GaussianLearned) _logSigmaOffset = layout[LikelihoodSpec.LogSigmaParameter].Offset;
+        _shared = new SharedSessionRunner(session, layout, graph, _logSigmaOffset);
     }
 
     /// <summary>The (normalised) model the predictions come from.</summary>
-    public OnnxModel Model => _model;
+    public OnnxModel Model { get; }
 
     /// <summary>The model's data inputs (name, element type, dimensions; 0 = dynamic).</summary>
-    public IReadOnlyList<ModelInput> DataInputs { get; }
+    public IReadOnlyList<ModelInput> DataInputs => _graph.DataInputs;
 
     /// <summary>The model output the predictions are read from.</summary>
-    public string OutputName { get; }
+    public string OutputName => _graph.OutputName;
 
     /// <summary>How outputs are aggregated.</summary>
     public PredictionTask Task { get; }
 
     /// <summary>Length D of the draws this predictor accepts.</summary>
-    public int Dimension => _layout.Dimension;
+    public int Dimension { get; }
+
+    /// <summary>Whether <see cref="UseResidentDraws"/> built per-draw sessions.</summary>
+    public bool HasResidentDraws => _resident is not null;
 
     /// <summary>
     /// Builds the forward session for <paramref name="model"/> (already normalised) whose weights in <paramref name="layout"/>
@@ -71,58 +67,42 @@ public sealed class PosteriorPredictor : IDisposable
         options ??= new PredictorOptions();
         if (options.Parallelism < 1) throw new ArgumentOutOfRangeException(nameof(options), "Parallelism must be at least 1.");
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1.");
-        var proto = model.Proto.Clone();
-        var graph = proto.Graph;
-        var output = outputName ?? likelihood.OutputName ?? graph.Output.FirstOrDefault()?.Name
-                     ?? throw new OnnxFormatException(model.SourcePath, "the model has no outputs.");
-        var outputInfo = graph.Output.FirstOrDefault(o => o.Name == output)
-                         ?? throw new OnnxRayException($"{model.SourcePath}: --output '{output}' is not a model output (outputs: {string.Join(", ", graph.Output.Select(o => o.Name))}).");
-        graph.Output.Clear();
-        graph.Output.Add(outputInfo);
-
-        var initializers = graph.Initializer.ToDictionary(i => i.Name, StringComparer.Ordinal);
-        for (var i = graph.Input.Count - 1; i >= 0; i--)
-            if (initializers.ContainsKey(graph.Input[i].Name)) graph.Input.RemoveAt(i);
-        var dataInputs = graph.Input.Select(ModelInput.From).ToList();
-
-        // Every sampled initializer becomes a float32 input (with a Cast where the model stores another float type).
-        var parameterInputs = new List<string>();
-        var casts = new List<NodeProto>();
-        foreach (var t in layout.Tensors.Where(t => t.IsInitializer))
-        {
-            var init = initializers[t.Name];
-            graph.Initializer.Remove(init);
-            var inputName = t.ElementType == OnnxType.Float ? t.Name : t.Name + CastSuffix;
-            graph.Input.Add(ThetaRewriter.TensorInput(inputName, OnnxType.Float, t.Shape));
-            parameterInputs.Add(inputName);
-            if (inputName != t.Name)
-            {
-                var cast = new NodeProto { OpType = "Cast", Name = "onnxray_cast_" + t.Name };
-                cast.Input.Add(inputName);
-                cast.Output.Add(t.Name);
-                cast.Attribute.Add(Attr.Int("to", t.ElementType));
-                casts.Add(cast);
-            }
-        }
-        for (var i = casts.Count - 1; i >= 0; i--) graph.Node.Insert(0, casts[i]);
-
-        var sessionOptions = GraphSession.CreateSessionOptions(new OrtLogDensityOptions { IntraOpThreads = options.IntraOpThreads, Device = options.Device });
-        sessionOptions.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
+        if (options.ResidentDrawBudgetBytes < 0) throw new ArgumentOutOfRangeException(nameof(options), "ResidentDrawBudgetBytes must not be negative.");
+        var graph = PredictionGraph.Build(model, layout, likelihood, outputName);
+        using var sessionOptions = SessionOptionsFor(options);
         InferenceSession session;
         try
         {
-            ExternalDataFolder.Apply(sessionOptions, proto, model.BaseDirectory, model.SourcePath);
-            session = new InferenceSession(ModelBytes(proto), sessionOptions);
+            ExternalDataFolder.Apply(sessionOptions, graph.Proto, model.BaseDirectory, model.SourcePath);
+            session = new InferenceSession(graph.ToBytes(), sessionOptions);
         }
         catch (OnnxRuntimeException e)
         {
             throw new OnnxFormatException(model.SourcePath, "ONNX Runtime rejected the prediction graph: " + e.Message, e);
         }
-        finally
+        return new PosteriorPredictor(model, graph, session, layout, likelihood, options);
+    }
+
+    /// <summary>
+    /// Builds one session per draw of <paramref name="draws"/> (weights as constants) when the estimated memory fits
+    /// <see cref="PredictorOptions.ResidentDrawBudgetBytes"/> and the model has no external data; later
+    /// <see cref="Predict"/> calls with this same draw source use them. Returns whether they were built.
+    /// Call once, before serving.
+    /// </summary>
+    public bool UseResidentDraws(IDrawSource draws)
+    {
+        CheckDraws(draws);
+        if (_resident is not null) throw new InvalidOperationException("Resident draws are already set.");
+        if (_graph.HasExternalData || draws.Count * ResidentDrawSessions.BytesPerDraw(Dimension) > _options.ResidentDrawBudgetBytes) return false;
+        try
         {
-            sessionOptions.Dispose();
+            _resident = ResidentDrawSessions.Create(_graph, draws, _logSigmaOffset, () => SessionOptionsFor(_options));
         }
-        return new PosteriorPredictor(model, session, layout, likelihood, options, parameterInputs.ToArray(), dataInputs, output);
+        catch (OnnxRuntimeException e)
+        {
+            throw new OnnxFormatException(Model.SourcePath, "ONNX Runtime rejected the prediction graph with a draw's weights: " + e.Message, e);
+        }
+        return true;
     }
 
     /// <summary>
@@ -132,14 +112,13 @@ public sealed class PosteriorPredictor : IDisposable
     /// </summary>
     public PredictionResult Predict(IReadOnlyDictionary<string, NpyArray> inputs, IDrawSource draws, double[]? regressionTargets = null)
     {
-        if (draws.Count == 0) throw new OnnxRayException("No posterior draws to predict with.");
-        if (draws.Dimension != Dimension)
-            throw new OnnxRayException($"The draws have D = {draws.Dimension} but the model's parameter layout has D = {Dimension}.");
-        var data = DensityData.FromArrays(inputs, "request").Prepare(_model, new LikelihoodSpec(LikelihoodKind.Output, OutputName: OutputName));
+        CheckDraws(draws);
+        var data = DensityData.FromArrays(inputs, "request").Prepare(Model, new LikelihoodSpec(LikelihoodKind.Output, OutputName: OutputName));
         var rows = data.Count;
         if (rows == 0) throw new DataMismatchException("request", DataInputs.FirstOrDefault()?.Name ?? "*", "has no rows.");
+        IDrawRunner runner = _resident is { } resident && ReferenceEquals(resident.Draws, draws) ? resident : _shared;
 
-        // Inputs are wrapped once per call, one OrtValue per input and row chunk, and shared read-only by the workers.
+        // Inputs are wrapped once per call, one OrtValue per input and row chunk, and shared read-only by the draws.
         var chunks = new List<OrtValue[]>();
         try
         {
@@ -148,25 +127,7 @@ public sealed class PosteriorPredictor : IDisposable
                 var count = Math.Min(_options.BatchSize, rows - first);
                 chunks.Add(DataInputs.Select(d => OrtTensors.WrapRows(data.Arrays[d.Name].Data, data.Arrays[d.Name].Shape, first, count)).ToArray());
             }
-
-            var batch = new DrawOutput[Math.Min(_options.Parallelism, draws.Count)];
-            PredictionAggregate? aggregate = null;
-            float[]? perDraw = null;
-            for (var first = 0; first < draws.Count; first += batch.Length)
-            {
-                var count = Math.Min(batch.Length, draws.Count - first);
-                var start = first;
-                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism },
-                    k => batch[k] = RunDraw(chunks, draws, start + k));
-                for (var k = 0; k < count; k++)
-                {
-                    aggregate ??= PredictionAggregate.Create(Task, batch[k].Shape, batch[k].Values.Length, regressionTargets);
-                    if (_options.KeepPerDrawOutputs) perDraw ??= new float[(long)draws.Count * batch[k].Values.Length];
-                    aggregate.Add(batch[k]);
-                    if (perDraw is not null) batch[k].Values.CopyTo(perDraw.AsSpan((first + k) * batch[k].Values.Length));
-                }
-            }
-            return aggregate!.Result((int)rows, draws.Count, perDraw);
+            return Evaluate(runner, draws, chunks, (int)rows, regressionTargets);
         }
         finally
         {
@@ -176,49 +137,88 @@ public sealed class PosteriorPredictor : IDisposable
         }
     }
 
-    /// <summary>Forward passes of one draw over every row chunk, concatenated.</summary>
-    private DrawOutput RunDraw(List<OrtValue[]> chunks, IDrawSource draws, int index)
+    /// <summary>
+    /// Draw 0 first (it fixes the output length), then the rest in waves whose outputs land in one buffer, each wave's
+    /// draws in parallel and then aggregated in draw order.
+    /// </summary>
+    private PredictionResult Evaluate(IDrawRunner runner, IDrawSource draws, List<OrtValue[]> chunks, int rows, double[]? regressionTargets)
     {
-        if (!_workers.TryTake(out var worker)) worker = new PredictorWorker(_layout, _parameterInputs, DataInputs.Select(d => d.Name).ToArray());
-        try
+        var m = draws.Count;
+        var chunkOutputs = new float[chunks.Count][];
+        long[] shape = [];
+        var logSigma0 = runner.Run(draws, 0, chunks, (c, value) =>
         {
-            draws.Read(index, worker.Theta);
-            var sigma = _likelihood.Kind switch
-            {
-                LikelihoodKind.GaussianFixed => _likelihood.Sigma,
-                LikelihoodKind.GaussianLearned => Math.Exp(worker.Theta[_logSigmaOffset]),
-                _ => double.NaN,
-            };
-            var parts = new List<float[]>(chunks.Count);
-            long[] shape = [];
-            foreach (var chunk in chunks)
-            {
-                worker.BindInputs(chunk);
-                using var results = _session.Run(worker.RunOptions, worker.InputNames, worker.InputValues, _outputNames);
-                parts.Add(results[0].GetTensorDataAsSpan<float>().ToArray());
-                shape = results[0].GetTensorTypeAndShape().Shape;
-            }
-            var values = parts.Count == 1 ? parts[0] : parts.SelectMany(p => p).ToArray();
-            // The row chunks are concatenated along the batch axis.
-            if (shape.Length > 0) shape[0] = values.Length / Math.Max(1, shape.Skip(1).Aggregate(1L, (a, d) => a * d));
-            return new DrawOutput(values, shape, sigma);
-        }
-        finally
+            chunkOutputs[c] = value.GetTensorDataAsSpan<float>().ToArray();
+            shape = value.GetTensorTypeAndShape().Shape;
+        });
+        var offsets = new int[chunks.Count];
+        var length = 0;
+        for (var c = 0; c < chunks.Count; c++)
         {
-            _workers.Add(worker);
+            offsets[c] = length;
+            length = checked(length + chunkOutputs[c].Length);
         }
+        // The row chunks are concatenated along the batch axis.
+        if (shape.Length > 0) shape[0] = length / Math.Max(1, shape.Skip(1).Aggregate(1L, (a, d) => a * d));
+
+        var wave = _options.KeepPerDrawOutputs ? m : (int)Math.Clamp(_options.WaveBufferFloats / Math.Max(1, length), Math.Min(_options.Parallelism, m), m);
+        var buffer = new float[checked((long)wave * length)];
+        for (var c = 0; c < chunks.Count; c++) chunkOutputs[c].CopyTo(buffer, offsets[c]);
+        var logSigmas = new float[wave];
+        logSigmas[0] = logSigma0;
+        var aggregate = PredictionAggregate.Create(Task, shape, length, regressionTargets);
+
+        void RunInto(int index, int slot)
+        {
+            var start = slot * length;
+            logSigmas[slot] = runner.Run(draws, index, chunks, (c, value) =>
+            {
+                var values = value.GetTensorDataAsSpan<float>();
+                if (values.Length != chunkOutputs[c].Length)
+                    throw new OnnxRayException($"Draw {index} gave {values.Length} outputs for row chunk {c}; draw 0 gave {chunkOutputs[c].Length}.");
+                values.CopyTo(buffer.AsSpan(start + offsets[c], values.Length));
+            });
+        }
+
+        for (var first = 0; first < m; first += wave)
+        {
+            var count = Math.Min(wave, m - first);
+            var from = first == 0 ? 1 : 0; // draw 0 is already in slot 0
+            var waveStart = first;
+            if (_options.Parallelism == 1 || count - from < 2)
+                for (var k = from; k < count; k++) RunInto(waveStart + k, k);
+            else
+                Parallel.For(from, count, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism }, k => RunInto(waveStart + k, k));
+            for (var k = 0; k < count; k++) aggregate.Add(buffer.AsSpan(k * length, length), Sigma(logSigmas[k]));
+        }
+        return aggregate.Result(rows, m, _options.KeepPerDrawOutputs ? buffer : null);
     }
 
-    private static byte[] ModelBytes(ModelProto proto)
+    private double Sigma(float logSigma) => _likelihood.Kind switch
     {
-        using var stream = new MemoryStream();
-        using (var output = new Google.Protobuf.CodedOutputStream(stream, leaveOpen: true)) proto.WriteTo(output);
-        return stream.ToArray();
+        LikelihoodKind.GaussianFixed => _likelihood.Sigma,
+        LikelihoodKind.GaussianLearned => Math.Exp(logSigma),
+        _ => double.NaN,
+    };
+
+    private void CheckDraws(IDrawSource draws)
+    {
+        if (draws.Count == 0) throw new OnnxRayException("No posterior draws to predict with.");
+        if (draws.Dimension != Dimension)
+            throw new OnnxRayException($"The draws have D = {draws.Dimension} but the model's parameter layout has D = {Dimension}.");
+    }
+
+    private static SessionOptions SessionOptionsFor(PredictorOptions options)
+    {
+        var sessionOptions = GraphSession.CreateSessionOptions(new OrtLogDensityOptions { IntraOpThreads = options.IntraOpThreads, Device = options.Device });
+        sessionOptions.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
+        return sessionOptions;
     }
 
     public void Dispose()
     {
-        while (_workers.TryTake(out var worker)) worker.Dispose();
+        _resident?.Dispose();
+        _shared.Dispose();
         _session.Dispose();
     }
 }

@@ -37,25 +37,25 @@ internal sealed class PredictionAggregate
         }
     }
 
-    public void Add(DrawOutput draw)
+    public void Add(ReadOnlySpan<float> values, double sigma)
     {
         switch (_task)
         {
             case PredictionTask.Classification:
-                _classification!.AddLogits(draw.Values);
+                _classification!.AddLogits(values);
                 break;
             case PredictionTask.Binary:
                 // One logit per example: p = σ(z), written as the two-class distribution [1 − p, p].
-                for (var i = 0; i < draw.Values.Length; i++)
+                for (var i = 0; i < values.Length; i++)
                 {
-                    var p = 1.0 / (1.0 + Math.Exp(-draw.Values[i]));
+                    var p = 1.0 / (1.0 + Math.Exp(-values[i]));
                     _binaryProbabilities![2 * i] = 1 - p;
                     _binaryProbabilities[2 * i + 1] = p;
                 }
                 _classification!.AddProbabilities(_binaryProbabilities!);
                 break;
             default:
-                _regression!.AddDraw(draw.Values, draw.Sigma);
+                _regression!.AddDraw(values, sigma);
                 break;
         }
     }

@@ -15,6 +15,17 @@ public sealed record PredictorOptions
     /// <summary>cpu or cuda:N.</summary>
     public string Device { get; init; } = "cpu";
 
+    /// <summary>
+    /// Memory allowed for one ORT session per draw with the weights as constants, when a fixed draw set is made
+    /// resident (<see cref="PosteriorPredictor.UseResidentDraws"/>); above it, draws share one session with the weights
+    /// as inputs (slower kernels, no per-draw memory). 0 (the default, right for one-shot predictions over many
+    /// draws, where building the sessions would cost more than it saves) turns resident draws off; hosts turn it on.
+    /// </summary>
+    public long ResidentDrawBudgetBytes { get; init; }
+
+    /// <summary>Per-draw outputs buffered before they are aggregated (floats); bounds a request's memory for large outputs.</summary>
+    internal long WaveBufferFloats { get; init; } = 4L << 20;
+
     /// <summary>Also return every draw's raw output (M × outputs floats).</summary>
     public bool KeepPerDrawOutputs { get; init; }
 }

@@ -33,7 +33,7 @@ public sealed class RunPosterior : IDisposable
 
     /// <param name="runFolder">A folder written by <c>onnxray sample</c>.</param>
     /// <param name="maxDraws">Use at most this many draws, evenly thinned (null: all).</param>
-    /// <param name="options">Predictor settings (parallelism, batch size, device).</param>
+    /// <param name="options">Predictor settings (parallelism, batch size, device; a resident-draw budget gives the selected draws one session each).</param>
     /// <exception cref="RunFolderException">The folder fails its checksums, or its model no longer matches the recorded layout.</exception>
     public static RunPosterior Open(string runFolder, int? maxDraws = null, PredictorOptions? options = null)
     {
@@ -48,7 +48,17 @@ public sealed class RunPosterior : IDisposable
             var layout = RebuildLayout(model, definition, density, folder.Manifest, manifestPath);
             var predictor = PosteriorPredictor.Create(model, layout, density.Likelihood, definition.Output,
                 (options ?? new PredictorOptions()) with { Device = options?.Device ?? definition.Device });
-            return new RunPosterior(folder, definition, density.Likelihood, predictor, new RunDrawSource(folder, maxDraws));
+            try
+            {
+                var draws = new RunDrawSource(folder, maxDraws);
+                predictor.UseResidentDraws(draws);
+                return new RunPosterior(folder, definition, density.Likelihood, predictor, draws);
+            }
+            catch
+            {
+                predictor.Dispose();
+                throw;
+            }
         }
         catch
         {

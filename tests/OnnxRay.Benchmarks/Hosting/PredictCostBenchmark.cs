@@ -18,28 +18,34 @@ using OnnxRay.Testing;
 namespace OnnxRay.Benchmarks.Hosting;
 
 /// <summary>
-/// Posterior prediction cost ÷ plain inference: predicting a batch with M draws (RunPosterior, parallelism 1 and 2)
-/// against M forward passes of the original model in a plain ORT session on the same batch (both sides one intra-op
-/// thread; the parallel baseline runs the M passes on as many threads). Then the HTTP service's latency for
-/// single-example requests over loopback. Medians of repeated measurements within one run.
+/// Posterior prediction cost ÷ plain inference. Baseline: M runs of the original model (weights as initializers) in a
+/// plain ORT InferenceSession on the same batch, one intra-op thread, ORT_ENABLE_ALL, ORT-allocated output (as the
+/// predictor gets it). Against it, RunPosterior.Predict with the same M draws (aggregation included): "shared" = one
+/// session with the weights as graph inputs (any draw source), "resident" = one session per draw with the weights as
+/// constants (what a serving host uses within its memory budget). Parallelism 1 is timed on the calling thread's CPU
+/// clock (everything runs on it); parallelism p &gt; 1 against the M runs spread over p threads, on the wall clock and
+/// on the process CPU clock. The three sides run back to back in every repeat; medians over repeats. Then the HTTP
+/// service's latency for single-example requests over loopback (--requests 0 skips it).
 /// </summary>
 public sealed class PredictCostBenchmark : IBenchmark
 {
     public string Name => "predict-cost";
-    public string Description => "posterior predict with M draws ÷ M plain ORT forwards (boston_mlp, digits_cnn), and service p50/p99; --draws --batch --repeats --requests";
+    public string Description => "posterior predict with M draws ÷ M plain ORT forwards (boston_mlp, digits_cnn; shared θ-input session and per-draw sessions), service p50/p99; --draws --batches 32,256 --parallelism 1,2 --repeats --requests";
 
     public int Run(string[] args)
     {
         var a = new SamplerBenchmarkArgs(args);
         var draws = a.Int("draws", 50);
-        var batch = a.Int("batch", 32);
+        var batches = a.String("batches", "32,256").Split(',').Select(int.Parse).ToArray();
+        var parallelisms = a.String("parallelism", "1,2").Split(',').Select(int.Parse).ToArray();
         var repeats = a.Int("repeats", 15);
         var requests = a.Int("requests", 1000);
         var temp = Path.Combine(Path.GetTempPath(), "onnxray-predict-cost-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            Console.WriteLine($"predict-cost: batch {batch}, M = {draws} draws, median of {repeats}, {Environment.ProcessorCount} cores");
-            Console.WriteLine("  model        parallelism   M forwards ms   predict ms   ratio   (vs M forwards on p threads: ms, ratio)");
+            Console.WriteLine($"predict-cost: M = {draws} draws, median of {repeats}, {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Trim()}");
+            Console.WriteLine("  p = 1: thread CPU ms; p > 1: wall ms [process CPU ms]. fwd = M plain forwards; shared / resident = predict incl. aggregation");
+            Console.WriteLine("  model          B   p        fwd ms          shared ms        resident ms   shared÷fwd  resident÷fwd   [CPU: shared÷fwd resident÷fwd]   resident open ms");
             var models = new[]
             {
                 ("boston_mlp", "boston", "gaussian:0.5"),
@@ -49,15 +55,21 @@ public sealed class PredictCostBenchmark : IBenchmark
             {
                 var run = Path.Combine(temp, model);
                 WriteRun(run, model, data, likelihood, draws);
-                var x = Rows(Path.Combine(RepositoryPaths.Models, "data", data, "test.npz"), batch);
-                foreach (var parallelism in new[] { 1, 2 })
-                    Measure(model, run, x, draws, parallelism, repeats);
+                foreach (var batch in batches)
+                {
+                    var x = Rows(Path.Combine(RepositoryPaths.Models, "data", data, "test.npz"), batch);
+                    foreach (var parallelism in parallelisms)
+                        Measure(model, run, x, draws, parallelism, repeats);
+                }
             }
 
-            Console.WriteLine();
-            Console.WriteLine($"service latency: single-example POST /predict over loopback, M = {draws}, {requests} sequential requests after 50 warm-up");
-            foreach (var (model, data, _) in models)
-                ServiceLatency(model, Path.Combine(temp, model), Rows(Path.Combine(RepositoryPaths.Models, "data", data, "test.npz"), 1), draws, requests);
+            if (requests > 0)
+            {
+                Console.WriteLine();
+                Console.WriteLine($"service latency: single-example POST /predict over loopback, M = {draws}, {requests} sequential requests after 50 warm-up");
+                foreach (var (model, data, _) in models)
+                    ServiceLatency(model, Path.Combine(temp, model), Rows(Path.Combine(RepositoryPaths.Models, "data", data, "test.npz"), 1), draws, requests);
+            }
             return 0;
         }
         finally
@@ -80,16 +92,19 @@ public sealed class PredictCostBenchmark : IBenchmark
             problem.CreateDensity, problem.Describe()).Run();
     }
 
+    /// <summary>The first <paramref name="rows"/> rows of the test inputs, cycling through them when there are fewer.</summary>
     private static NpyArray Rows(string npz, int rows)
     {
         var x = NpzFile.Read(npz)["x"];
+        var all = x.ToFloats();
         var row = (int)(x.ElementCount / x.Shape[0]);
-        return NpyArray.FromFloats(x.ToFloats().AsSpan(0, rows * row).ToArray(), [rows, .. x.Shape.Skip(1)]);
+        var data = new float[rows * row];
+        for (var i = 0; i < rows; i++) Array.Copy(all, (long)(i % x.Shape[0]) * row, data, (long)i * row, row);
+        return NpyArray.FromFloats(data, [rows, .. x.Shape.Skip(1)]);
     }
 
     private static void Measure(string model, string run, NpyArray x, int draws, int parallelism, int repeats)
     {
-        // Baseline: the original model, weights as initializers, one session, M runs on the same input.
         using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         using var session = new InferenceSession(Path.Combine(RepositoryPaths.Models, model + ".onnx"), options);
         var inputName = session.InputMetadata.Keys.Single();
@@ -103,34 +118,54 @@ public sealed class PredictCostBenchmark : IBenchmark
                 using var result = session.Run(runOptions, [inputName], [input], [outputName]);
             }
         }
+        void Baseline()
+        {
+            if (parallelism == 1) Forwards(draws);
+            else Parallel.For(0, parallelism, new ParallelOptions { MaxDegreeOfParallelism = parallelism },
+                t => Forwards(draws / parallelism + (t < draws % parallelism ? 1 : 0)));
+        }
 
-        var sequential = Median(repeats, () => Forwards(draws));
-        var parallel = parallelism == 1 ? sequential : Median(repeats, () =>
-            Parallel.For(0, parallelism, new ParallelOptions { MaxDegreeOfParallelism = parallelism },
-                t => Forwards(draws / parallelism + (t < draws % parallelism ? 1 : 0))));
-
-        using var posterior = RunPosterior.Open(run, draws, new PredictorOptions { Parallelism = parallelism, IntraOpThreads = 1 });
+        var predictorOptions = new PredictorOptions { Parallelism = parallelism, IntraOpThreads = 1 };
+        using var shared = RunPosterior.Open(run, draws, predictorOptions);
+        var opened = Stopwatch.StartNew();
+        using var resident = RunPosterior.Open(run, draws, predictorOptions with { ResidentDrawBudgetBytes = 256L << 20 });
+        var openMs = opened.Elapsed.TotalMilliseconds;
+        if (shared.Draws.Count != draws) throw new InvalidOperationException($"the run has {shared.Draws.Count} draws, wanted {draws}.");
+        if (shared.Predictor.HasResidentDraws || !resident.Predictor.HasResidentDraws) throw new InvalidOperationException("resident draws not as configured.");
         var inputs = new Dictionary<string, NpyArray> { [inputName] = x };
-        if (posterior.Draws.Count != draws) throw new InvalidOperationException($"the run has {posterior.Draws.Count} draws, wanted {draws}.");
-        var predict = Median(repeats, () => posterior.Predict(inputs));
-        var inv = CultureInfo.InvariantCulture;
-        var versusParallel = parallelism > 1 ? string.Create(inv, $"   ({parallel:F2} ms, {predict / parallel:F2}×)") : "";
-        Console.WriteLine(string.Create(inv,
-            $"  {model,-12} {parallelism,11}   {sequential,13:F2}   {predict,10:F2}   {predict / sequential,5:F2}×{versusParallel}"));
+
+        var t = Medians(repeats, Baseline, () => shared.Predict(inputs), () => resident.Predict(inputs));
+        var (fwd, sh, re) = parallelism == 1 ? (t[0].Thread, t[1].Thread, t[2].Thread) : (t[0].Wall, t[1].Wall, t[2].Wall);
+        var cpu = parallelism == 1 ? "" : string.Create(CultureInfo.InvariantCulture,
+            $"[{t[0].Process:F2} / {t[1].Process:F2} / {t[2].Process:F2} ms: {t[1].Process / t[0].Process:F2}× {t[2].Process / t[0].Process:F2}×]");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {model,-12} {x.Shape[0],4} {parallelism,3} {fwd,13:F2} {sh,17:F2} {re,18:F2} {sh / fwd,11:F2}× {re / fwd,12:F2}×   {cpu,-34} {openMs,10:F0}"));
     }
 
-    private static double Median(int repeats, Action body)
+    /// <summary>Per body: medians (ms) of wall, calling-thread CPU and process CPU time; the bodies alternate within each repeat.</summary>
+    private static (double Wall, double Thread, double Process)[] Medians(int repeats, params Action[] bodies)
     {
-        for (var i = 0; i < 3; i++) body(); // JIT, ORT arena, page faults
-        var times = new double[repeats];
+        // Warm-up (JIT, ORT arena, page faults), then enough calls per repeat for ≥ 20 ms of the first body.
+        var warm = Stopwatch.StartNew();
+        foreach (var body in bodies) for (var i = 0; i < 3; i++) body();
+        var calls = Math.Max(1, (int)(20.0 / Math.Max(0.01, warm.Elapsed.TotalMilliseconds / (3.0 * bodies.Length))));
+        var samples = bodies.Select(_ => (Wall: new double[repeats], Thread: new double[repeats], Process: new double[repeats])).ToArray();
         for (var r = 0; r < repeats; r++)
+        for (var b = 0; b < bodies.Length; b++)
         {
-            var sw = Stopwatch.StartNew();
-            body();
-            times[r] = sw.Elapsed.TotalMilliseconds;
+            var (w0, t0, p0) = (CpuClock.WallMicroseconds(), CpuClock.ThreadMicroseconds(), CpuClock.ProcessMicroseconds());
+            for (var i = 0; i < calls; i++) bodies[b]();
+            samples[b].Wall[r] = (CpuClock.WallMicroseconds() - w0) / 1e3 / calls;
+            samples[b].Thread[r] = (CpuClock.ThreadMicroseconds() - t0) / 1e3 / calls;
+            samples[b].Process[r] = (CpuClock.ProcessMicroseconds() - p0) / 1e3 / calls;
         }
-        Array.Sort(times);
-        return times[repeats / 2];
+        return samples.Select(s => (Median(s.Wall), Median(s.Thread), Median(s.Process))).ToArray();
+    }
+
+    private static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
     }
 
     private static void ServiceLatency(string model, string run, NpyArray x, int draws, int requests)

@@ -1,0 +1,106 @@
+using OnnxRay.Onnx.Autodiff;
+using OnnxRay.Onnx.Density;
+using OnnxRay.Onnx.Errors;
+using OnnxRay.Onnx.IO;
+using OnnxRay.Onnx.Parameters;
+using OnnxRay.Onnx.Protobuf;
+
+namespace OnnxRay.Onnx.Prediction;
+
+/// <summary>
+/// The forward graph a predictor runs: the model cut to its prediction output, every sampled initializer turned into
+/// a float32 graph input of the same name (with a Cast where the model stores another float type). The same graph,
+/// with those inputs made initializers again holding one draw, is what a per-draw session runs.
+/// </summary>
+internal sealed class PredictionGraph
+{
+    private const string CastSuffix = "__onnxray_theta";
+    private readonly ParameterTensor[] _parameters;
+
+    private PredictionGraph(ModelProto proto, ParameterTensor[] parameters, string[] parameterInputs, IReadOnlyList<ModelInput> dataInputs, string outputName)
+    {
+        Proto = proto;
+        _parameters = parameters;
+        ParameterInputs = parameterInputs;
+        DataInputs = dataInputs;
+        OutputName = outputName;
+    }
+
+    /// <summary>The graph with θ tensors as inputs.</summary>
+    public ModelProto Proto { get; }
+
+    /// <summary>Graph input names of the sampled initializers, in layout order.</summary>
+    public string[] ParameterInputs { get; }
+
+    /// <summary>The model's data inputs.</summary>
+    public IReadOnlyList<ModelInput> DataInputs { get; }
+
+    /// <summary>The one output kept.</summary>
+    public string OutputName { get; }
+
+    /// <summary>Whether any initializer left in the graph lives in an external file.</summary>
+    public bool HasExternalData => ModelTensors.All(Proto).Any(ExternalDataResolver.IsExternal);
+
+    public static PredictionGraph Build(OnnxModel model, ParameterLayout layout, LikelihoodSpec likelihood, string? outputName)
+    {
+        var proto = model.Proto.Clone();
+        var graph = proto.Graph;
+        var output = outputName ?? likelihood.OutputName ?? graph.Output.FirstOrDefault()?.Name
+                     ?? throw new OnnxFormatException(model.SourcePath, "the model has no outputs.");
+        var outputInfo = graph.Output.FirstOrDefault(o => o.Name == output)
+                         ?? throw new OnnxRayException($"{model.SourcePath}: --output '{output}' is not a model output (outputs: {string.Join(", ", graph.Output.Select(o => o.Name))}).");
+        graph.Output.Clear();
+        graph.Output.Add(outputInfo);
+
+        var initializers = graph.Initializer.ToDictionary(i => i.Name, StringComparer.Ordinal);
+        for (var i = graph.Input.Count - 1; i >= 0; i--)
+            if (initializers.ContainsKey(graph.Input[i].Name)) graph.Input.RemoveAt(i);
+        var dataInputs = graph.Input.Select(ModelInput.From).ToList();
+
+        var parameters = layout.Tensors.Where(t => t.IsInitializer).ToArray();
+        var parameterInputs = new string[parameters.Length];
+        var casts = new List<NodeProto>();
+        for (var k = 0; k < parameters.Length; k++)
+        {
+            var t = parameters[k];
+            graph.Initializer.Remove(initializers[t.Name]);
+            var inputName = t.ElementType == OnnxType.Float ? t.Name : t.Name + CastSuffix;
+            graph.Input.Add(ThetaRewriter.TensorInput(inputName, OnnxType.Float, t.Shape));
+            parameterInputs[k] = inputName;
+            if (inputName == t.Name) continue;
+            var cast = new NodeProto { OpType = "Cast", Name = "onnxray_cast_" + t.Name };
+            cast.Input.Add(inputName);
+            cast.Output.Add(t.Name);
+            cast.Attribute.Add(Attr.Int("to", t.ElementType));
+            casts.Add(cast);
+        }
+        for (var i = casts.Count - 1; i >= 0; i--) graph.Node.Insert(0, casts[i]);
+        return new PredictionGraph(proto, parameters, parameterInputs, dataInputs, output);
+    }
+
+    /// <summary>The graph with θ as inputs, serialised.</summary>
+    public byte[] ToBytes() => Serialise(Proto);
+
+    /// <summary>
+    /// The graph with <paramref name="theta"/> as constant initializers, so ONNX Runtime treats the weights exactly as
+    /// in the original model (pre-packed Gemm/MatMul weights, blocked Conv filters, constant folding of the Casts).
+    /// </summary>
+    public byte[] ToBytesWithWeights(ReadOnlySpan<float> theta)
+    {
+        var proto = Proto.Clone();
+        var graph = proto.Graph;
+        var inputs = ParameterInputs.ToHashSet(StringComparer.Ordinal);
+        for (var i = graph.Input.Count - 1; i >= 0; i--)
+            if (inputs.Contains(graph.Input[i].Name)) graph.Input.RemoveAt(i);
+        for (var k = 0; k < _parameters.Length; k++)
+            graph.Initializer.Add(TensorData.FromFloats(ParameterInputs[k], _parameters[k].Shape, theta.Slice(_parameters[k].Offset, _parameters[k].Length)));
+        return Serialise(proto);
+    }
+
+    private static byte[] Serialise(ModelProto proto)
+    {
+        using var stream = new MemoryStream();
+        using (var output = new Google.Protobuf.CodedOutputStream(stream, leaveOpen: true)) proto.WriteTo(output);
+        return stream.ToArray();
+    }
+}
