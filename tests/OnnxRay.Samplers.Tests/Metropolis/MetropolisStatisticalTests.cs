@@ -68,4 +68,31 @@ public class MetropolisStatisticalTests(ITestOutputHelper output)
         var draws = Sample(target, new MetropolisOptions { AdaptCovariance = true }, warmup: 4000, draws: 40000, seed: 104);
         MomentAssert.MeansAndSecondMoments(draws, target.Mean, target.SecondMoment);
     }
+
+    // Multiple-proposal mode (proposals = K, multiple-try Metropolis): the 100-d case is affordable here because each
+    // step moves further than a single random-walk proposal.
+
+    [Fact]
+    public void MultipleProposals_StandardNormal100D()
+    {
+        var target = GaussianTarget.StandardNormal(100);
+        var draws = Sample(target, new MetropolisOptions { Proposals = 4 }, warmup: 3000, draws: 30000, seed: 201);
+        MomentAssert.MeansAndSecondMoments(draws, target.Mean, target.SecondMoment);
+    }
+
+    [Fact]
+    public void MultipleProposals_StronglyCorrelated2D()
+    {
+        var target = GaussianTarget.Correlated2D(0.95);
+        var draws = Sample(target, new MetropolisOptions { Proposals = 3 }, warmup: 2000, draws: 20000, seed: 202);
+        MomentAssert.MeansAndSecondMoments(draws, target.Mean, target.SecondMoment);
+    }
+
+    [Fact]
+    public void MultipleProposals_IllConditioned10DWithAdaptiveDiagonalCovariance()
+    {
+        var target = GaussianTarget.IllConditioned(10, 100, rotate: false);
+        var draws = Sample(target, new MetropolisOptions { Proposals = 5, AdaptCovariance = true }, warmup: 4000, draws: 15000, seed: 203);
+        MomentAssert.MeansAndSecondMoments(draws, target.Mean, target.SecondMoment);
+    }
 }

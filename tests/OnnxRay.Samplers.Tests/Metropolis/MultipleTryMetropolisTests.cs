@@ -1,59 +1,18 @@
-using System.Globalization;
 using System.Numerics.Tensors;
 using OnnxRay.Abstractions;
 using OnnxRay.Samplers.Metropolis;
 using OnnxRay.Samplers.Tests.Hmc;
-using OnnxRay.Samplers.Tests.Statistics;
 using OnnxRay.Testing.Targets;
-using Xunit.Abstractions;
 
 namespace OnnxRay.Samplers.Tests.Metropolis;
 
 /// <summary>
-/// The multiple-proposal mode (proposals = K &gt; 1, multiple-try Metropolis): known-answer moments within 5 MCSE,
-/// batch and one-by-one evaluation give the same draws, checkpoints restore exactly, and proposals = 1 is still plain
-/// random-walk Metropolis draw for draw.
+/// The multiple-proposal mode (proposals = K &gt; 1, multiple-try Metropolis): batch and one-by-one evaluation give the
+/// same draws, checkpoints restore exactly, and proposals = 1 is still plain random-walk Metropolis draw for draw.
+/// Its known-answer moments are in <see cref="MetropolisStatisticalTests"/>.
 /// </summary>
-public class MultipleTryMetropolisTests(ITestOutputHelper output)
+public class MultipleTryMetropolisTests
 {
-    private DrawRecorder Sample(AnalyticTarget target, MetropolisOptions options, int warmup, int draws, ulong seed, int thin)
-    {
-        var recorder = new DrawRecorder(target.Dimension);
-        for (var c = 0; c < 4; c++)
-        {
-            var random = ChainRandom.ForChain(seed, c);
-            using var kernel = new MetropolisKernel(options);
-            var s = ChainRunner.Run(kernel, new ConcurrentBatchDensity(target), target.RandomStart(random), random, warmup, draws, recorder, thin: thin);
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"σ {kernel.Scale:G3} acceptance {s.MeanAcceptance:F3}"));
-            Assert.Equal((long)(warmup + draws) * (2 * options.Proposals - 1), s.DensityEvaluations); // K proposals + K−1 references
-        }
-        return recorder;
-    }
-
-    [Fact]
-    public void StandardNormal100D_FourProposals()
-    {
-        var target = GaussianTarget.StandardNormal(100);
-        var draws = Sample(target, new MetropolisOptions { Proposals = 4 }, warmup: 3000, draws: 30000, seed: 201, thin: 10);
-        MomentAssert.MeansAndSecondMoments(draws, target.Mean, target.SecondMoment);
-    }
-
-    [Fact]
-    public void StronglyCorrelated2D_ThreeProposals()
-    {
-        var target = GaussianTarget.Correlated2D(0.95);
-        var draws = Sample(target, new MetropolisOptions { Proposals = 3 }, warmup: 2000, draws: 20000, seed: 202, thin: 5);
-        MomentAssert.MeansAndSecondMoments(draws, target.Mean, target.SecondMoment);
-    }
-
-    [Fact]
-    public void IllConditioned10D_WithAdaptiveCovariance_FiveProposals()
-    {
-        var target = GaussianTarget.IllConditioned(10, 100, rotate: false);
-        var draws = Sample(target, new MetropolisOptions { Proposals = 5, AdaptCovariance = true }, warmup: 4000, draws: 15000, seed: 203, thin: 5);
-        MomentAssert.MeansAndSecondMoments(draws, target.Mean, target.SecondMoment);
-    }
-
     [Fact]
     public void ScaleAdaptationReachesTheTargetAcceptance()
     {
@@ -78,6 +37,7 @@ public class MultipleTryMetropolisTests(ITestOutputHelper output)
         var viaBatch = Trace(batch, target, new MetropolisOptions { Proposals = proposals, AdaptCovariance = true }, steps: 400);
         var oneByOne = Trace(target, target, new MetropolisOptions { Proposals = proposals, AdaptCovariance = true }, steps: 400);
         Assert.Equal(2 * 400, batch.BatchCalls); // proposals, then reference points
+        Assert.All(viaBatch, row => Assert.Equal(2 * proposals - 1, row[^2])); // density evaluations per step
         for (var i = 0; i < viaBatch.Count; i++) Assert.Equal(oneByOne[i], viaBatch[i]);
         Assert.Contains(viaBatch, row => row[^1] == 1f); // some steps accepted
         Assert.Contains(viaBatch, row => row[^1] == 0f); // and some rejected
@@ -101,7 +61,7 @@ public class MultipleTryMetropolisTests(ITestOutputHelper output)
             var logq = target.EvaluateValue(proposal);
             var accepted = Math.Log(random.NextOpenDouble()) < logq - logp;
             if (accepted) { proposal.CopyTo(x, 0); logp = logq; }
-            Assert.Equal([x[0], x[1], accepted ? 1f : 0f], trace[i]);
+            Assert.Equal([x[0], x[1], 1f, accepted ? 1f : 0f], trace[i]);
         }
     }
 
@@ -141,7 +101,7 @@ public class MultipleTryMetropolisTests(ITestOutputHelper output)
         Assert.True(reference.Position.SequenceEqual(original.Position));
     }
 
-    /// <summary>Position, then 1/0 for accepted, per step (warm-up with adaptation for the first half).</summary>
+    /// <summary>Position, density evaluations, then 1/0 for accepted, per step (warm-up with adaptation for the first half).</summary>
     private static List<float[]> Trace(ILogDensity density, AnalyticTarget target, MetropolisOptions options, int steps)
     {
         var random = new ChainRandom(5);
@@ -154,7 +114,7 @@ public class MultipleTryMetropolisTests(ITestOutputHelper output)
             var info = kernel.Step();
             if (i < steps / 2) kernel.Adapt(info);
             if (i == steps / 2 - 1) kernel.EndWarmup();
-            trace.Add([.. kernel.Position, info.Accepted ? 1f : 0f]);
+            trace.Add([.. kernel.Position, info.DensityEvaluations, info.Accepted ? 1f : 0f]);
         }
         return trace;
     }
