@@ -8,7 +8,7 @@ public sealed record DataInput(string Name, int ElementType, long[] Shape);
 
 /// <summary>
 /// One value-and-gradient (or value-only) ONNX model: inputs are the model's data inputs, <c>target</c> (when the head
-/// needs it) and <c>theta</c>; optional scalar inputs <c>likelihood_scale</c> and <c>prior_weight</c> default to N/B and 1
+/// needs it), <c>theta</c> and its <see cref="ThetaViews"/> (per-tensor slices of the same buffer); optional scalar inputs <c>likelihood_scale</c> and <c>prior_weight</c> default to N/B and 1
 /// (overridable initializers). Outputs: <c>log_density</c> (float scalar) and <c>grad_theta</c> (float [D]).
 /// </summary>
 public sealed class DensityGraph
@@ -35,6 +35,9 @@ public sealed class DensityGraph
 
     /// <summary>The θ layout (including log_sigma for the learned-noise gaussian).</summary>
     public ParameterLayout Layout { get; }
+
+    /// <summary>Inputs that a runner binds to slices of the θ buffer it feeds as <c>theta</c> (one per parameter tensor).</summary>
+    public IReadOnlyList<ThetaView> ThetaViews { get; init; } = [];
 
     /// <summary>Data inputs in feed order (model inputs, then target when present).</summary>
     public IReadOnlyList<DataInput> DataInputs { get; }

@@ -70,7 +70,7 @@ public static class DensityGraphBuilder
         foreach (var n in new[] { DensityGraph.ThetaInput, DensityGraph.TargetInput, DensityGraph.LikelihoodScaleInput, DensityGraph.PriorWeightInput, DensityGraph.LogDensityOutput, DensityGraph.GradientOutput })
             names.TryClaim(n);
         var emitter = new GraphEmitter(graph, names, types);
-        ThetaRewriter.Rewrite(emitter, layout);
+        var thetaViews = ThetaRewriter.Rewrite(emitter, layout);
 
         string? target = null;
         if (spec.NeedsTarget)
@@ -127,6 +127,7 @@ public static class DensityGraphBuilder
         return new DensityGraph(proto, layout, dataInputs, dataInputs.Count == 0 ? 0 : dataInputs[0].Shape.FirstOrDefault(), withGradient, likelihoodScale)
         {
             ExternalDataFolder = model.BaseDirectory,
+            ThetaViews = thetaViews,
         };
     }
 

@@ -4,8 +4,8 @@ using OnnxRay.Onnx.Errors;
 namespace OnnxRay.Onnx.Density;
 
 /// <summary>
-/// One InferenceSession over one density graph with every buffer bound once: θ, the scalar scale inputs and the outputs
-/// are pinned managed arrays (zero copy on CPU), and Run uses preallocated outputs, so an evaluation allocates nothing.
+/// One InferenceSession over one density graph with every buffer bound once: θ (and its per-tensor views, slices of the
+/// same array), the scalar scale inputs and the outputs are pinned managed arrays (zero copy on CPU), and Run uses preallocated outputs, so an evaluation allocates nothing.
 /// </summary>
 internal sealed class GraphSession : IDisposable
 {
@@ -37,6 +37,11 @@ internal sealed class GraphSession : IDisposable
         var values = new List<OrtValue> { Own(OrtValue.CreateTensorValueFromMemory(Theta, [Theta.Length])) };
         values.Add(Own(OrtValue.CreateTensorValueFromMemory(_scale, [])));
         values.Add(Own(OrtValue.CreateTensorValueFromMemory(_priorWeight, [])));
+        foreach (var view in graph.ThetaViews)
+        {
+            names.Add(view.InputName);
+            values.Add(Own(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(Theta, view.Offset, (int)view.Length), view.Shape)));
+        }
         _firstDataInput = names.Count;
         foreach (var d in graph.DataInputs)
         {

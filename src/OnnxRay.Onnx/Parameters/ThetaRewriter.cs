@@ -4,8 +4,10 @@ using OnnxRay.Onnx.Protobuf;
 namespace OnnxRay.Onnx.Parameters;
 
 /// <summary>
-/// §3.2: replaces the θ initializers by one flat float input <c>theta</c>, split and reshaped back into tensors that keep
-/// the initializers' names (so the forward nodes are unchanged), with a Cast where the initializer was not float32.
+/// §3.2: replaces the θ initializers by graph inputs that are views of one flat float input <c>theta</c>: each tensor
+/// becomes an input of its own shape, bound by the runner to its slice of θ's buffer, under the initializer's name (so
+/// the forward nodes are unchanged), with a Cast where the initializer was not float32. Unpacking θ thus costs no
+/// nodes at all (per-node overhead dominates small models); <c>theta</c> itself stays an input for whole-θ terms (the prior).
 /// </summary>
 public static class ThetaRewriter
 {
@@ -13,10 +15,10 @@ public static class ThetaRewriter
     public const string ThetaInput = "theta";
 
     /// <summary>
-    /// Rewrites <paramref name="emitter"/>'s graph in place; the new nodes go to the front of the node list.
-    /// Returns, per tensor, the name of its flat float32 slice of θ (before reshape and cast).
+    /// Rewrites <paramref name="emitter"/>'s graph in place (new nodes, the Casts, go to the front of the node list) and
+    /// returns the views the runner must bind, in θ order.
     /// </summary>
-    public static IReadOnlyDictionary<string, string> Rewrite(GraphEmitter emitter, ParameterLayout layout)
+    public static IReadOnlyList<ThetaView> Rewrite(GraphEmitter emitter, ParameterLayout layout)
     {
         var graph = emitter.Graph;
         var names = layout.Tensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
@@ -27,30 +29,26 @@ public static class ThetaRewriter
         graph.Input.Add(TensorInput(ThetaInput, OnnxType.Float, [layout.Dimension]));
         emitter.Types.Set(ThetaInput, [layout.Dimension], OnnxType.Float);
 
-        var before = graph.Node.Count;
-        var tensors = layout.Tensors;
-        var parts = tensors.Count == 1
-            ? [ThetaInput]
-            : emitter.OpMulti("Split", [ThetaInput, emitter.ConstInt64(tensors.Select(t => (long)t.Length).ToArray())], tensors.Count, Attr.Int("axis", 0));
-        for (var k = 0; k < tensors.Count; k++)
+        var views = new List<ThetaView>();
+        var casts = new List<NodeProto>();
+        foreach (var t in layout.Tensors)
         {
-            var t = tensors[k];
-            emitter.Types.Set(parts[k], [t.Length], OnnxType.Float);
-            var shaped = emitter.Op("Reshape", [parts[k], emitter.ConstInt64(t.Shape)]);
-            var node = graph.Node[^1];
-            if (t.ElementType != OnnxType.Float)
+            var input = t.ElementType == OnnxType.Float ? t.Name : emitter.Names.Next("theta_view");
+            graph.Input.Add(TensorInput(input, OnnxType.Float, t.Shape));
+            emitter.Types.Set(input, t.Shape, OnnxType.Float);
+            views.Add(new ThetaView(input, t.Offset, t.Shape));
+            if (input != t.Name)
             {
-                emitter.Op("Cast", [shaped], Attr.Int("to", t.ElementType));
-                node = graph.Node[^1];
+                emitter.Op("Cast", [input], Attr.Int("to", t.ElementType));
+                var cast = graph.Node[^1];
+                graph.Node.RemoveAt(graph.Node.Count - 1);
+                cast.Output[0] = t.Name;
+                casts.Add(cast);
             }
-            // The last node of the chain produces the tensor under its original name.
-            node.Output[0] = t.Name;
             emitter.Types.Set(t.Name, t.Shape, t.ElementType);
         }
-        var added = graph.Node.Skip(before).ToList();
-        for (var i = 0; i < added.Count; i++) graph.Node.RemoveAt(graph.Node.Count - 1);
-        for (var i = 0; i < added.Count; i++) graph.Node.Insert(i, added[i]);
-        return tensors.Select((t, k) => (t.Name, parts[k])).ToDictionary(p => p.Name, p => p.Item2, StringComparer.Ordinal);
+        for (var i = 0; i < casts.Count; i++) graph.Node.Insert(i, casts[i]);
+        return views;
     }
 
     /// <summary>A graph input/output declaration with a static tensor type.</summary>

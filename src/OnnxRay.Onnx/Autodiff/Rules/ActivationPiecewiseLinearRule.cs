@@ -1,7 +1,7 @@
 namespace OnnxRay.Onnx.Autodiff.Rules;
 
 /// <summary>
-/// Relu, LeakyRelu, PRelu, Clip, HardSigmoid (§6.2): masks built from the input, so the result is exact at kinks
+/// Relu, LeakyRelu, PRelu, Clip, HardSigmoid (§6.2): masks built from the input (Relu: from its output), so the result is exact at kinks
 /// (gradient 0 at x = 0 for Relu, passes at the bounds for Clip, as in PyTorch).
 /// </summary>
 public sealed class ActivationPiecewiseLinearRule : IGradientRule
@@ -20,7 +20,8 @@ public sealed class ActivationPiecewiseLinearRule : IGradientRule
         switch (node.OpType)
         {
             case "Relu":
-                ctx.AddInputGradient(0, ctx.Op("Where", [ctx.Op("Greater", [x, zero]), dy, zero]));
+                // The mask from the output (y > 0 ⇔ x > 0) leaves x with one consumer, so ORT can fuse Conv/Gemm + Relu.
+                ctx.AddInputGradient(0, ctx.Op("Where", [ctx.Op("Greater", [node.Output(0), zero]), dy, zero]));
                 break;
             case "LeakyRelu":
                 {
