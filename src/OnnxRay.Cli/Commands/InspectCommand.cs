@@ -17,10 +17,7 @@ internal static class InspectCommand
         var model = new Argument<string>("MODEL") { Description = "The ONNX model file." };
         var parameters = SharedOptions.Params();
         var output = SharedOptions.Output();
-        var tieAliases = new Option<bool>("--tie-aliases")
-        {
-            Description = "Keep Identity aliases of a shared initializer tied to it (one parameter, gradients summed) instead of untying them into parameters of their own.",
-        };
+        var tieAliases = SharedOptions.TieAliases();
         var command = new Command("inspect", "Show a model's inputs, outputs, parameters and which ops OnnxRay can differentiate.") { model, parameters, output, tieAliases };
         command.SetAction(parse => CliAction.Run(() => Inspect(parse.GetValue(model)!, parse.GetValue(parameters), parse.GetValue(output), parse.GetValue(tieAliases))));
         return command;

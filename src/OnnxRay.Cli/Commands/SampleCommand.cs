@@ -24,6 +24,7 @@ internal static class SampleCommand
         var prior = SharedOptions.Prior();
         var parameters = SharedOptions.Params();
         var output = SharedOptions.Output();
+        var tieAliases = SharedOptions.TieAliases();
         var sampler = new Option<string>("--sampler") { Description = "Sampler plugin name (see 'onnxray plugins').", DefaultValueFactory = _ => "raytracing" };
         var samplerOptions = new Option<string[]>("--sampler-option") { Description = "Sampler option key=value (repeatable).", DefaultValueFactory = _ => [] };
         var chains = new Option<int>("--chains") { Description = "Number of chains.", DefaultValueFactory = _ => 4 };
@@ -55,7 +56,7 @@ internal static class SampleCommand
 
         var command = new Command("sample", "Draw posterior samples of a model's weights into a run folder.")
         {
-            model, data, targetColumn, likelihood, prior, parameters, output, sampler, samplerOptions, chains, warmup, draws, thin,
+            model, data, targetColumn, likelihood, prior, parameters, output, tieAliases, sampler, samplerOptions, chains, warmup, draws, thin,
             batch, seed, outDir, resume, jitter, chunk, precision, parallel, plugins, device, threads, chainIndex,
         };
         command.SetAction(parse => CliAction.Run(() =>
@@ -78,6 +79,7 @@ internal static class SampleCommand
                 BatchSize = parse.GetValue(batch),
                 Device = parse.GetValue(device)!,
                 Threads = parse.GetValue(threads),
+                TieAliases = parse.GetValue(tieAliases),
             };
             var folder = parse.GetValue(outDir) ?? throw new CliUsageException("--out RUN/ is required (or use --resume RUN/).");
             var settings = new SamplingRunSettings

@@ -33,6 +33,11 @@ internal static class SharedOptions
         Description = "Name of the model output that is the prediction (default: the first output).",
     };
 
+    public static Option<bool> TieAliases() => new("--tie-aliases")
+    {
+        Description = "Keep Identity aliases of a shared initializer tied to it (one parameter, gradients summed) instead of untying them into parameters of their own.",
+    };
+
     public static Option<string> Device() => new("--device")
     {
         Description = "cpu or cuda:N (CUDA needs the GPU build: -p:OnnxRayGpu=true).",

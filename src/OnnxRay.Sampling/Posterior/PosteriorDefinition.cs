@@ -1,4 +1,6 @@
 using System.Globalization;
+using OnnxRay.Onnx.IO;
+using OnnxRay.Onnx.Normalization;
 using OnnxRay.Sampling.Storage;
 
 namespace OnnxRay.Sampling.Posterior;
@@ -21,6 +23,13 @@ public sealed record PosteriorDefinition
     public string Device { get; init; } = "cpu";
     public int Threads { get; init; } = 1;
 
+    /// <summary>Keep Identity aliases of a shared initializer tied (one parameter) instead of untying them (the default).</summary>
+    public bool TieAliases { get; init; }
+
+    /// <summary>The model loaded and normalised as this posterior defines it (the same θ layout for sample, resume, predict, serve).</summary>
+    public OnnxModel LoadModel() =>
+        ModelNormalizer.Normalize(OnnxModel.Load(ModelPath), new NormalizationOptions { TieAliases = TieAliases });
+
     private const string Prefix = "posterior.";
 
     /// <summary>The settings as manifest <c>extra</c> entries (paths made absolute).</summary>
@@ -39,6 +48,8 @@ public sealed record PosteriorDefinition
         if (Params is not null) extra[Prefix + "params"] = Params;
         if (Output is not null) extra[Prefix + "output"] = Output;
         if (BatchSize is { } b) extra[Prefix + "batch-size"] = b.ToString(CultureInfo.InvariantCulture);
+        // Written only when set, so manifests of runs without it stay as they were.
+        if (TieAliases) extra[Prefix + "tie-aliases"] = "true";
         return extra;
     }
 
@@ -63,6 +74,7 @@ public sealed record PosteriorDefinition
             BatchSize = Optional("batch-size") is { } b ? long.Parse(b, CultureInfo.InvariantCulture) : null,
             Device = Optional("device") ?? "cpu",
             Threads = Optional("threads") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : 1,
+            TieAliases = Optional("tie-aliases") is { } tie && bool.Parse(tie),
         };
     }
 }

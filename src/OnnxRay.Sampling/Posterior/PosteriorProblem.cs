@@ -3,7 +3,6 @@ using OnnxRay.Onnx.Data;
 using OnnxRay.Onnx.Density;
 using OnnxRay.Onnx.Errors;
 using OnnxRay.Onnx.IO;
-using OnnxRay.Onnx.Normalization;
 using OnnxRay.Onnx.Parameters;
 using OnnxRay.Sampling.Driver;
 using OnnxRay.Sampling.Storage;
@@ -54,7 +53,7 @@ public sealed class PosteriorProblem : IDisposable
     public static PosteriorProblem Open(PosteriorDefinition definition, ulong runSeed = 0)
     {
         var options = DensityOptions.Parse(definition.Likelihood, definition.Prior, definition.Output);
-        var model = ModelNormalizer.Normalize(OnnxModel.Load(definition.ModelPath));
+        var model = definition.LoadModel();
         var data = LoadData(definition.DataPath, model, definition.TargetColumn, options.Likelihood.Kind == LikelihoodKind.Categorical);
         return new PosteriorProblem(definition, runSeed, model, data, options, ParameterSelection.Parse(definition.Params));
     }

@@ -2,7 +2,6 @@ using OnnxRay.Onnx.Autodiff;
 using OnnxRay.Onnx.Data;
 using OnnxRay.Onnx.Density;
 using OnnxRay.Onnx.IO;
-using OnnxRay.Onnx.Normalization;
 using OnnxRay.Onnx.Parameters;
 using OnnxRay.Onnx.Prediction;
 using OnnxRay.Sampling.Storage;
@@ -44,7 +43,7 @@ public sealed class RunPosterior : IDisposable
             var definition = PosteriorDefinition.FromManifest(folder.Manifest, manifestPath);
             PosteriorProblem.VerifyUnchanged(folder.Manifest with { Data = [] }, manifestPath);
             var density = DensityOptions.Parse(definition.Likelihood, definition.Prior, definition.Output);
-            var model = ModelNormalizer.Normalize(OnnxModel.Load(definition.ModelPath));
+            var model = definition.LoadModel();
             var layout = RebuildLayout(model, definition, density, folder.Manifest, manifestPath);
             var predictor = PosteriorPredictor.Create(model, layout, density.Likelihood, definition.Output,
                 (options ?? new PredictorOptions()) with { Device = options?.Device ?? definition.Device });
