@@ -53,25 +53,26 @@ internal static class LikelihoodHead
                     var logLik = SumAll(Op("Mul", picked2, maskF));
                     var oneHot = e.Op("OneHot", [safe, e.ConstInt64(p.Shape[^1]), e.Const(FloatVector(0f, 1f))], Attr.Int("axis", -1));
                     var residual = Op("Sub", oneHot, Op("Exp", logp));
-                    var grad = Op("Mul", Op("Mul", residual, e.Op("Unsqueeze", [maskF, e.ConstInt64(-1)])), scale);
+                    // Scale the [B,1] mask, not the [B,K] residual: one full-size pass fewer.
+                    var grad = Op("Mul", residual, Op("Mul", e.Op("Unsqueeze", [maskF, e.ConstInt64(-1)]), scale));
                     return new Result(logLik, [(prediction, grad)]);
                 }
             case LikelihoodKind.GaussianFixed or LikelihoodKind.GaussianLearned:
                 {
                     var y = MatchTarget(e, target!, p, dataSource);
                     var r = Op("Sub", y, prediction);
-                    var sumSquares = SumAll(Op("Mul", r, r));
+                    var sumSquares = e.Op("ReduceSumSquare", [r], Attr.Int("keepdims", 0));
                     if (spec.Kind == LikelihoodKind.GaussianFixed)
                     {
                         var s = spec.Sigma;
                         var logLik = Op("Add", Op("Mul", sumSquares, C(-0.5 / (s * s))), C(n * (-Math.Log(s) - 0.5 * Math.Log(2 * Math.PI))));
-                        return new Result(logLik, [(prediction, Op("Mul", Op("Mul", r, C(1 / (s * s))), scale))]);
+                        return new Result(logLik, [(prediction, Op("Mul", r, Op("Mul", scale, C(1 / (s * s)))))]);
                     }
                     // σ = exp(log_sigma): loglik = −½ Σr²·e^{−2ls} − n·ls − n/2·ln 2π.
                     var inverseVariance = Op("Exp", Op("Mul", logSigma!, C(-2)));
                     var weighted = Op("Mul", sumSquares, inverseVariance);
                     var logLikLearned = Op("Sub", Op("Mul", weighted, C(-0.5)), Op("Add", Op("Mul", logSigma!, C(n)), C(0.5 * n * Math.Log(2 * Math.PI))));
-                    var gradMu = Op("Mul", Op("Mul", r, inverseVariance), scale);
+                    var gradMu = Op("Mul", r, Op("Mul", inverseVariance, scale));
                     var gradLogSigma = Op("Mul", Op("Sub", weighted, C(n)), scale);
                     return new Result(logLikLearned, [(prediction, gradMu), (logSigma!, e.Reshape(gradLogSigma, e.RequireType(logSigma!).Shape))]);
                 }
