@@ -20,8 +20,9 @@ namespace OnnxRay.Benchmarks.Gradients;
 ///   value    OrtLogDensity.EvaluateValue (the value-only density graph),
 ///   fwd      a plain ORT session of the original model, weights as initializers, same batch, preallocated output,
 ///   fwd-θin  the same model with every initializer turned into a graph input (isolates "weights are inputs"),
-/// and PyTorch forward+backward read from models/bench/torch_timing.json (or --torch PATH) when present
-/// (written by models/bench/torch_grad_timing.py at the same thread count). Ratios grad÷fwd and grad÷torch.
+/// and PyTorch forward+backward (log density + backward) from models/bench/torch_grad_timing.py: with --torch run the
+/// script is run for each case right before the case is timed here (same machine state, same clock), otherwise read from
+/// models/bench/torch_timing.json (or --torch PATH) when present. Ratios grad÷fwd and grad÷torch.
 /// --profile DIR additionally writes an ORT JSON profile of the gradient graph per case, and the graph itself.
 /// </summary>
 public sealed class GradientRatioBenchmark : IBenchmark
@@ -30,7 +31,7 @@ public sealed class GradientRatioBenchmark : IBenchmark
 
     public string Description =>
         "gradient eval ÷ plain ORT forward (and ÷ PyTorch fwd+bwd from models/bench/torch_timing.json) for boston_mlp, digits_cnn; " +
-        "--batches 1,32,256 --threads 1 --models boston_mlp,digits_cnn --repeats 7 --clock cpu|wall --torch PATH --profile DIR";
+        "--batches 1,32,256 --threads 1 --models boston_mlp,digits_cnn --repeats 7 --clock cpu|wall --torch PATH|run --python PYTHON --profile DIR";
 
     private static readonly Dictionary<string, (string Data, string Likelihood, string Prior)> Cases = new()
     {
@@ -48,14 +49,18 @@ public sealed class GradientRatioBenchmark : IBenchmark
         var repeats = a.Int("repeats", 7);
         var profileDir = a.Get("profile");
         var torchPath = a.String("torch", Path.Combine(RepositoryPaths.Models, "bench", "torch_timing.json"));
-        var torch = ReadTorch(torchPath);
+        var torchLive = torchPath == "run";
         _threadCpuClock = OperatingSystem.IsLinux() && a.String("clock", "cpu") == "cpu";
         if (threads.Any(t => t > 1)) _threadCpuClock = false;
+        var clock = _threadCpuClock ? "cpu" : "wall";
+        var python = a.String("python", "python3");
+        var (torch, torchClock) = torchLive ? ([], clock) : ReadTorch(torchPath);
 
         Console.WriteLine($"gradient-ratio: median µs per call of {repeats} repeats (each ≥ 30 ms of calls), {(_threadCpuClock ? "thread CPU time" : "wall time")}, {Environment.ProcessorCount} cores, ORT CPU");
-        Console.WriteLine(torch.Count > 0 ? $"PyTorch column: {torchPath}" : $"PyTorch column: none ({torchPath} not found; run models/bench/torch_grad_timing.py)");
-        if (torch.Count > 0 && _threadCpuClock)
-            Console.WriteLine("  note: the PyTorch column is wall time; grad÷torch is like-for-like only with --clock wall on an idle machine.");
+        Console.WriteLine(torchLive ? $"PyTorch column: {TorchScript} run per case ({python}, --clock {clock})"
+            : torch.Count > 0 ? $"PyTorch column: {torchPath}" : $"PyTorch column: none ({torchPath} not found; use --torch run or run {TorchScript})");
+        if (torch.Count > 0 && torchClock != clock)
+            Console.WriteLine($"  note: the PyTorch column is on the {torchClock} clock and this run on the {clock} clock; grad÷torch is not like-for-like (use --torch run).");
         Console.WriteLine("  model        B    thr     grad µs    value µs      fwd µs  fwd-θin µs   torch fwd+bwd µs   grad÷fwd  grad÷torch  fwd-θin÷fwd");
         foreach (var name in models)
         {
@@ -69,6 +74,7 @@ public sealed class GradientRatioBenchmark : IBenchmark
                 var data = DensityData.FromArrays(rows, dataName);
                 foreach (var t in threads)
                 {
+                    if (torchLive) torch[(name, b, t)] = RunTorch(python, name, b, t, clock);
                     var options = new OrtLogDensityOptions { IntraOpThreads = t };
                     using var density = OrtLogDensity.Create(model, data, DensityOptions.Parse(likelihood, prior), options);
                     var theta = density.InitialTheta;
@@ -195,6 +201,11 @@ public sealed class GradientRatioBenchmark : IBenchmark
         using var session = new InferenceSession(bytes, options);
         var names = new List<string> { DensityGraph.ThetaInput };
         var values = new List<OrtValue> { OrtValue.CreateTensorValueFromMemory(theta, [theta.Length]) };
+        foreach (var view in graph.ThetaViews)
+        {
+            names.Add(view.InputName);
+            values.Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(theta, view.Offset, (int)view.Length), view.Shape));
+        }
         foreach (var d in graph.DataInputs)
         {
             names.Add(d.Name);
@@ -216,14 +227,40 @@ public sealed class GradientRatioBenchmark : IBenchmark
         Console.WriteLine($"    profile: {file}");
     }
 
-    private static Dictionary<(string, int, int), double> ReadTorch(string path)
+    private static string TorchScript => Path.Combine(RepositoryPaths.Models, "bench", "torch_grad_timing.py");
+
+    /// <summary>PyTorch fwd+bwd µs per call (grad_us) by (model, batch, threads), and the clock the file says it used.</summary>
+    private static (Dictionary<(string, int, int), double> Rows, string Clock) ReadTorch(string path)
     {
         var result = new Dictionary<(string, int, int), double>();
-        if (!File.Exists(path)) return result;
+        if (!File.Exists(path)) return (result, "wall");
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
         foreach (var row in doc.RootElement.GetProperty("results").EnumerateArray())
             result[(row.GetProperty("model").GetString()!, row.GetProperty("batch").GetInt32(), row.GetProperty("threads").GetInt32())] =
                 row.GetProperty("grad_us").GetDouble();
-        return result;
+        // Files written before the script had --clock measured wall time.
+        return (result, doc.RootElement.TryGetProperty("clock", out var c) ? c.GetString()! : "wall");
+    }
+
+    /// <summary>Runs the PyTorch timing script for one case (dev-time Python with torch) and returns its grad_us.</summary>
+    private static double RunTorch(string python, string model, int batch, int threads, string clock)
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"onnxray-torch-{Environment.ProcessId}.json");
+        var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { TorchScript, "--models", model, "--batches", $"{batch}", "--threads", $"{threads}", "--clock", clock, "--out", output })
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {python}");
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{TorchScript} failed ({process.ExitCode}): {stderr.Result}");
+        try
+        {
+            return ReadTorch(output).Rows[(model, batch, threads)];
+        }
+        finally
+        {
+            File.Delete(output);
+        }
     }
 }
