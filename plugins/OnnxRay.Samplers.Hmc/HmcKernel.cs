@@ -173,6 +173,7 @@ public sealed class HmcKernel(HmcOptions options) : ISamplerKernel
             IntegrationSteps = result.Steps,
             GradientEvaluations = result.Steps + _pendingGradients,
             Divergent = divergent,
+            Energy = Energy,
         };
     }
 

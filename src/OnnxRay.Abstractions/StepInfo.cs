@@ -29,4 +29,11 @@ public readonly record struct StepInfo
 
     /// <summary>The trajectory diverged (energy error above the kernel's threshold, or a non-finite density).</summary>
     public bool Divergent { get; init; }
+
+    /// <summary>
+    /// The Hamiltonian H = −log p + kinetic energy of the state the chain holds after this transition (Stan's
+    /// energy__), from which diagnostics compute E-BFMI; null for kernels without a Hamiltonian. Added in contract
+    /// version 1 without breaking it: plugins built before it leave it null.
+    /// </summary>
+    public double? Energy { get; init; }
 }

@@ -53,10 +53,11 @@ internal static class DiagnoseCommand
             table.AddRow(Markup.Escape(q.Name), F(q.Mean, "G4"), F(q.Sd, "G3"), F(q.Q5, "G4"), F(q.Q95, "G4"),
                 q.Rhat < 1.01 ? F(q.Rhat, "F3") : $"[yellow]{F(q.Rhat, "F3")}[/]", F(q.EssBulk, "F0"), F(q.EssTail, "F0"), F(q.Tau, "F1"));
         AnsiConsole.Write(table);
-        var chains = new Table().Border(TableBorder.Simple).AddColumns("chain", "draws", "acceptance", "divergences", "gradients", "step size");
+        var chains = new Table().Border(TableBorder.Simple).AddColumns("chain", "draws", "acceptance", "divergences", "gradients", "step size", "E-BFMI");
         foreach (var c in d.ChainStats)
             chains.AddRow(c.Chain.ToString(CultureInfo.InvariantCulture), c.Draws.ToString(CultureInfo.InvariantCulture), F(c.AcceptanceRate, "P1"),
-                c.Divergences.ToString(CultureInfo.InvariantCulture), c.GradientEvaluations.ToString("N0", CultureInfo.InvariantCulture), F(c.FinalStepSize, "G3"));
+                c.Divergences.ToString(CultureInfo.InvariantCulture), c.GradientEvaluations.ToString("N0", CultureInfo.InvariantCulture), F(c.FinalStepSize, "G3"),
+                Sampling.Diagnostics.EnergyBfmi.IsLow(c.EnergyBfmi) ? $"[yellow]{F(c.EnergyBfmi, "F2")}[/]" : F(c.EnergyBfmi, "F2"));
         AnsiConsole.Write(chains);
         foreach (var w in d.Warnings) AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
     }

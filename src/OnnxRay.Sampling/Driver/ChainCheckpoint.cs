@@ -14,7 +14,7 @@ namespace OnnxRay.Sampling.Driver;
 internal sealed class ChainCheckpoint
 {
     private static readonly byte[] Magic = "ORAYCKPT"u8.ToArray();
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2; // 2: pending stats rows carry the energy (format 1 is still read)
 
     public int Chain { get; init; }
     public string Sampler { get; init; } = "";
@@ -75,7 +75,7 @@ internal sealed class ChainCheckpoint
             using var r = new BinaryReader(new MemoryStream(bytes, 0, body.Length), Encoding.UTF8);
             r.ReadBytes(Magic.Length);
             var version = r.ReadInt32();
-            if (version != FormatVersion) throw new RunFolderException(path, $"checkpoint format {version} is not supported (expected {FormatVersion}).");
+            if (version is < 1 or > FormatVersion) throw new RunFolderException(path, $"checkpoint format {version} is not supported (expected {FormatVersion}).");
             return new ChainCheckpoint
             {
                 Chain = r.ReadInt32(),
@@ -90,7 +90,7 @@ internal sealed class ChainCheckpoint
                 Position = ReadFloats(r),
                 RandomState = ReadBytes(r),
                 PendingDraws = ReadFloats(r),
-                PendingStats = Enumerable.Range(0, r.ReadInt32()).Select(_ => ReadStats(r)).ToArray(),
+                PendingStats = Enumerable.Range(0, r.ReadInt32()).Select(_ => ReadStats(r, version)).ToArray(),
                 KernelState = ReadBytes(r),
                 DensityState = r.ReadBoolean() ? ReadBytes(r) : null,
             };
@@ -142,9 +142,11 @@ internal sealed class ChainCheckpoint
         w.Write(s.GradientEvaluations);
         w.Write(s.DensityEvaluations);
         w.Write(s.Divergent);
+        w.Write(s.Energy.HasValue);
+        w.Write(s.Energy ?? 0);
     }
 
-    private static DrawStats ReadStats(BinaryReader r) => new(r.ReadInt64(), new StepInfo
+    private static DrawStats ReadStats(BinaryReader r, int version) => new(r.ReadInt64(), new StepInfo
     {
         Accepted = r.ReadBoolean(),
         AcceptanceProbability = r.ReadDouble(),
@@ -155,5 +157,13 @@ internal sealed class ChainCheckpoint
         GradientEvaluations = r.ReadInt32(),
         DensityEvaluations = r.ReadInt32(),
         Divergent = r.ReadBoolean(),
+        Energy = version >= 2 ? ReadEnergy(r) : null,
     });
+
+    private static double? ReadEnergy(BinaryReader r)
+    {
+        var has = r.ReadBoolean();
+        var energy = r.ReadDouble();
+        return has ? energy : null;
+    }
 }

@@ -5,8 +5,12 @@ using OnnxRay.Sampling.Storage;
 
 namespace OnnxRay.Sampling.Posterior;
 
-/// <summary>Per-chain sampler statistics over the stored draws.</summary>
-public sealed record ChainDiagnosis(int Chain, long Draws, double AcceptanceRate, long Divergences, long GradientEvaluations, double FinalStepSize);
+/// <summary>
+/// Per-chain sampler statistics over the stored draws. <see cref="EnergyBfmi"/> is the energy Bayesian fraction of
+/// missing information (samplers.md §2.1), NaN when the sampler records no Hamiltonian (every kernel but HMC).
+/// </summary>
+public sealed record ChainDiagnosis(int Chain, long Draws, double AcceptanceRate, long Divergences, long GradientEvaluations, double FinalStepSize,
+    double EnergyBfmi = double.NaN);
 
 /// <summary>
 /// Convergence diagnostics of a run folder (samplers.md §5): R̂, bulk/tail ESS and τ for log p, for fixed random
@@ -76,11 +80,17 @@ public sealed record RunDiagnosis(
         var chainStats = stats.Select((s, c) =>
         {
             var rows = s.Take(n).ToList();
+            var bfmi = rows.All(r => r.Step.Energy.HasValue) ? Diagnostics.EnergyBfmi.Compute(rows.Select(r => r.Step.Energy!.Value).ToArray()) : double.NaN;
             return new ChainDiagnosis(chains[c].ChainIndex, rows.Count, rows.Average(r => r.Step.AcceptanceProbability), rows.Count(r => r.Step.Divergent),
-                rows.Sum(r => (long)r.Step.GradientEvaluations), rows[^1].Step.StepSize);
+                rows.Sum(r => (long)r.Step.GradientEvaluations), rows[^1].Step.StepSize, bfmi);
         }).ToList();
         var divergences = chainStats.Sum(c => c.Divergences);
         if (divergences > 0) warnings.Add($"{divergences} divergent transitions after warm-up: the posterior geometry may be biased; reduce the step size.");
+        var lowBfmi = chainStats.Where(c => Diagnostics.EnergyBfmi.IsLow(c.EnergyBfmi)).ToList();
+        if (lowBfmi.Count > 0)
+            warnings.Add($"E-BFMI below {Diagnostics.EnergyBfmi.WarningThreshold} in chain(s) " +
+                         string.Join(", ", lowBfmi.Select(c => $"{c.Chain} ({c.EnergyBfmi.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)})")) +
+                         ": momentum resampling explores the energy poorly (heavy tails or a poor metric); reparameterise or adapt the metric longer.");
         var unconverged = quantities.Where(q => !q.IsConverged).Select(q => q.Name).ToList();
         if (unconverged.Count > 0)
             warnings.Add($"{unconverged.Count} of {quantities.Count} quantities are not converged (need R̂ < 1.01 and bulk and tail ESS > 400): " +
