@@ -46,7 +46,14 @@ public static class TensorData
         using var raw = OpenRaw(model, tensor);
         if (raw is not null)
         {
-            if (type == DataType.Float) { raw.ReadExactly(MemoryMarshal.AsBytes(destination)); return; }
+            if (type == DataType.Float)
+            {
+                // In pieces: one byte span over more than 2^29 floats would overflow its int length.
+                const int piece = 1 << 26;
+                for (var start = 0; start < destination.Length; start += piece)
+                    raw.ReadExactly(MemoryMarshal.AsBytes(destination.Slice(start, Math.Min(piece, destination.Length - start))));
+                return;
+            }
             DecodeChunks(raw, tensor.DataType, destination, static (bytes, type, dest) =>
             {
                 for (var i = 0; i < dest.Length; i++) dest[i] = (float)DecodeFloating(bytes, type, i);
