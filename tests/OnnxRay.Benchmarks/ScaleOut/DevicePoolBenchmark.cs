@@ -1,63 +1,125 @@
 using System.Diagnostics;
+using System.Globalization;
+using OnnxRay.Abstractions;
+using OnnxRay.Benchmarks.Gradients;
+using OnnxRay.Benchmarks.Samplers;
 using OnnxRay.Onnx.Density;
+using OnnxRay.Samplers.Metropolis;
 using OnnxRay.Sampling.Posterior;
 using OnnxRay.Testing;
 
 namespace OnnxRay.Benchmarks.ScaleOut;
 
 /// <summary>
-/// Throughput of batched log p evaluations (boston_mlp, full batch) on a device pool of 1, 2, ... ORT CPU sessions
-/// standing in for devices (one intra-op thread each). Reports evaluations per second and the speed-up over one session.
-/// Usage: <c>-- device-pool [K=8] [seconds=3] [max-sessions=2] [gradients]</c>.
+/// Device pool scaling with ORT CPU sessions standing in for devices (one intra-op thread each), per model
+/// (boston_mlp, digits_cnn, full batch): (1) gradient evaluations per second for batches of K parameter vectors,
+/// (2) draws per second of the Metropolis multiple-proposal mode (proposals = K) on the pool. The settings are
+/// interleaved round by round (1 session, 2 sessions, 1, 2, ...) and the median of the rounds is reported, so
+/// load drift on a shared machine hits every setting alike; the load average is printed before and after.
+/// Usage: <c>-- device-pool --k 8 --seconds 2 --rounds 5 --max-sessions 2 --models boston_mlp,digits_cnn</c>.
 /// </summary>
 public sealed class DevicePoolBenchmark : IBenchmark
 {
     public string Name => "device-pool";
-    public string Description => "Batched log p (and gradient) evaluations over 1..N ORT CPU sessions (device pool) on boston_mlp.";
+    public string Description =>
+        "Gradient evaluations/s for a batch of K θ and Metropolis proposals=K draws/s over 1..N ORT CPU sessions (device pool); " +
+        "--k 8 --seconds 2 --rounds 5 --max-sessions 2 --models boston_mlp,digits_cnn";
 
     public int Run(string[] args)
     {
-        var k = args.Length > 0 ? int.Parse(args[0]) : 8;
-        var seconds = args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3;
-        var maxSessions = args.Length > 2 ? int.Parse(args[2]) : 2;
-        var gradients = args.Contains("gradients");
-        var definition = new PosteriorDefinition
+        var a = new SamplerBenchmarkArgs(args);
+        var k = a.Int("k", 8);
+        var seconds = a.Double("seconds", 2);
+        var rounds = a.Int("rounds", 5);
+        var maxSessions = a.Int("max-sessions", 2);
+        var models = a.String("models", "boston_mlp,digits_cnn").Split(',');
+        Console.WriteLine($"device-pool: K = {k}, {Environment.ProcessorCount} cores, {rounds} interleaved rounds of ≥ {seconds}s per setting, median; " +
+                          $"load average {LoadAverage()}");
+        foreach (var name in models)
         {
-            ModelPath = Path.Combine(RepositoryPaths.Models, "boston_mlp.onnx"),
-            DataPath = Path.Combine(RepositoryPaths.Models, "data", "boston", "train.npz"),
-            Likelihood = "gaussian:0.5",
-            Prior = "gaussian:1",
-        };
-        using var problem = PosteriorProblem.Open(definition, runSeed: 1);
-        var d = problem.Layout.Dimension;
-        var thetas = new float[k * d];
-        for (var i = 0; i < k; i++) problem.InitialTheta.CopyTo(thetas, i * d);
-        Console.WriteLine($"boston_mlp D={d}, batch K={k}, {(gradients ? "log p + gradient" : "log p only")}, {Environment.ProcessorCount} cores, {seconds}s per setting");
-        Console.WriteLine("sessions | evaluations/s | speed-up");
-        double baseline = 0;
-        for (var sessions = 1; sessions <= maxSessions; sessions++)
-        {
-            var next = 100;
-            using var pool = DevicePoolLogDensity.Create(Enumerable.Repeat("cpu", sessions), _ => problem.CreateDensity(next++));
-            var values = new double[k];
-            var grads = new float[k * d];
-            void Once()
+            var (data, likelihood, prior) = GradientRatioBenchmark.Cases[name];
+            using var problem = PosteriorProblem.Open(new PosteriorDefinition
             {
-                if (gradients) pool.EvaluateExactBatch(thetas, values, grads);
-                else pool.EvaluateValues(thetas, values);
-            }
-            for (var w = 0; w < 20; w++) Once();
-            var clock = Stopwatch.StartNew();
-            long evaluations = 0;
-            while (clock.Elapsed.TotalSeconds < seconds)
+                ModelPath = Path.Combine(RepositoryPaths.Models, name + ".onnx"),
+                DataPath = Path.Combine(RepositoryPaths.Models, "data", data, "train.npz"),
+                Likelihood = likelihood,
+                Prior = prior,
+            }, runSeed: 1);
+            var pools = Enumerable.Range(1, maxSessions)
+                .Select(s => DevicePoolLogDensity.Create(Enumerable.Repeat("cpu", s), _ => problem.CreateDensity(1))).ToList();
+            try
             {
-                Once();
-                evaluations += k;
+                Report($"{name} (D = {problem.Layout.Dimension:N0}, N = {problem.Data.Count:N0}): gradient evaluations/s, batches of K = {k}",
+                    pools, rounds, pool => GradientRate(pool, problem.InitialTheta, k, seconds));
+                Report($"{name}: Metropolis proposals = {k} draws/s (2K−1 = {2 * k - 1} log p per draw)",
+                    pools, rounds, pool => MetropolisRate(pool, problem.InitialTheta, k, seconds));
             }
-            var rate = evaluations / clock.Elapsed.TotalSeconds;
-            if (sessions == 1) baseline = rate;
-            Console.WriteLine($"{sessions,8} | {rate,13:F0} | {rate / baseline,7:F2}×");
+            finally
+            {
+                foreach (var pool in pools) pool.Dispose();
+            }
         }
+        Console.WriteLine($"load average after: {LoadAverage()}");
         return 0;
     }
+
+    private static void Report(string title, List<DevicePoolLogDensity> pools, int rounds, Func<DevicePoolLogDensity, double> measure)
+    {
+        foreach (var pool in pools) measure(pool); // warm-up: sessions, workers, caches
+        var rates = pools.Select(_ => new List<double>()).ToList();
+        for (var r = 0; r < rounds; r++)
+            for (var p = 0; p < pools.Count; p++) rates[p].Add(measure(pools[p]));
+        Console.WriteLine(title);
+        Console.WriteLine("  sessions |   median/s | rounds (per s)                      | ×1 session");
+        var baseline = Median(rates[0]);
+        for (var p = 0; p < pools.Count; p++)
+        {
+            var median = Median(rates[p]);
+            var all = string.Join(" ", rates[p].Select(x => x.ToString("F1", CultureInfo.InvariantCulture)));
+            Console.WriteLine($"  {pools[p].Concurrency,8} | {median,10:F1} | {all,-35} | {median / baseline,6:F2}×");
+        }
+    }
+
+    /// <summary>Gradient evaluations per second for batches of K copies of θ₀ (slightly perturbed per row).</summary>
+    private static double GradientRate(DevicePoolLogDensity pool, float[] theta0, int k, double seconds)
+    {
+        var d = theta0.Length;
+        var thetas = new float[k * d];
+        for (var i = 0; i < k; i++)
+            for (var j = 0; j < d; j++) thetas[i * d + j] = theta0[j] * (1 + 1e-3f * i);
+        var values = new double[k];
+        var gradients = new float[k * d];
+        var clock = Stopwatch.StartNew();
+        long evaluations = 0;
+        do
+        {
+            pool.EvaluateExactBatch(thetas, values, gradients);
+            evaluations += k;
+        } while (clock.Elapsed.TotalSeconds < seconds);
+        return evaluations / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Draws per second of the multiple-try Metropolis kernel (proposals = K, warm-up adaptation off) on the pool.</summary>
+    private static double MetropolisRate(DevicePoolLogDensity pool, float[] theta0, int k, double seconds)
+    {
+        using var kernel = new MetropolisKernel(new MetropolisOptions { Proposals = k, Scale = 1e-3 });
+        kernel.Initialize(pool, theta0, new ChainRandom(7));
+        var clock = Stopwatch.StartNew();
+        long draws = 0;
+        do
+        {
+            kernel.Step();
+            draws++;
+        } while (clock.Elapsed.TotalSeconds < seconds);
+        return draws / clock.Elapsed.TotalSeconds;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 }
