@@ -5,16 +5,15 @@ namespace OnnxRay.Onnx.Density;
 
 /// <summary>
 /// One InferenceSession over one density graph with every buffer bound once: θ (and its per-tensor views, slices of the
-/// same array), the scalar scale inputs and the outputs are pinned managed arrays (zero copy on CPU), and Run uses preallocated outputs, so an evaluation allocates nothing.
+/// same array), the scalar scale inputs and the outputs are pinned managed arrays (zero copy on CPU), bound once to an
+/// IoBinding with preallocated outputs, so an evaluation allocates nothing.
 /// </summary>
 internal sealed class GraphSession : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
+    private readonly OrtIoBinding _binding;
     private readonly string[] _inputNames;
-    private readonly OrtValue[] _inputValues;
-    private readonly string[] _outputNames;
-    private readonly OrtValue[] _outputValues;
     private readonly List<OrtValue> _owned = [];
     private readonly int _firstDataInput;
 
@@ -43,19 +42,15 @@ internal sealed class GraphSession : IDisposable
             values.Add(Own(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(Theta, view.Offset, (int)view.Length), view.Shape)));
         }
         _firstDataInput = names.Count;
-        foreach (var d in graph.DataInputs)
-        {
-            names.Add(d.Name);
-            values.Add(null!); // set per call by SetData
-        }
+        names.AddRange(graph.DataInputs.Select(d => d.Name)); // bound by SetData
         _inputNames = names.ToArray();
-        _inputValues = values.ToArray();
-        _outputNames = graph.HasGradient ? [DensityGraph.LogDensityOutput, DensityGraph.GradientOutput] : [DensityGraph.LogDensityOutput];
-        _outputValues = graph.HasGradient
-            ? [Own(OrtValue.CreateTensorValueFromMemory(_logDensity, [])), Own(OrtValue.CreateTensorValueFromMemory(Gradient, [Gradient.Length]))]
-            : [Own(OrtValue.CreateTensorValueFromMemory(_logDensity, []))];
         _scale[0] = (float)graph.DefaultLikelihoodScale;
         _priorWeight[0] = 1f;
+        // Bound once: a Run then passes no names or values across the native boundary (per-call cost on small graphs).
+        _binding = _session.CreateIoBinding();
+        for (var i = 0; i < _firstDataInput; i++) _binding.BindInput(_inputNames[i], values[i]);
+        _binding.BindOutput(DensityGraph.LogDensityOutput, Own(OrtValue.CreateTensorValueFromMemory(_logDensity, [])));
+        if (graph.HasGradient) _binding.BindOutput(DensityGraph.GradientOutput, Own(OrtValue.CreateTensorValueFromMemory(Gradient, [Gradient.Length])));
     }
 
     private readonly float[] _scale = new float[1];
@@ -73,7 +68,7 @@ internal sealed class GraphSession : IDisposable
     /// <summary>Binds the data values (in <see cref="DensityGraph.DataInputs"/> order); the caller keeps them alive.</summary>
     public void SetData(IReadOnlyList<OrtValue> data)
     {
-        for (var i = 0; i < data.Count; i++) _inputValues[_firstDataInput + i] = data[i];
+        for (var i = 0; i < data.Count; i++) _binding.BindInput(_inputNames[_firstDataInput + i], data[i]);
     }
 
     /// <summary>Runs the graph and returns log_density (float32 widened).</summary>
@@ -81,12 +76,13 @@ internal sealed class GraphSession : IDisposable
     {
         _scale[0] = likelihoodScale;
         _priorWeight[0] = priorWeight;
-        _session.Run(_runOptions, _inputNames, _inputValues, _outputNames, _outputValues);
+        _session.RunWithBinding(_runOptions, _binding);
         return _logDensity[0];
     }
 
     public void Dispose()
     {
+        _binding.Dispose();
         foreach (var v in _owned) v.Dispose();
         _runOptions.Dispose();
         _session.Dispose();

@@ -24,7 +24,7 @@ internal static class ConvWeightGradient
         string regrouped;
         if (group == 1)
         {
-            regrouped = ctx.Op("Transpose", [input], Attr.Ints("perm", swapFirstTwo));
+            regrouped = SwapFirstTwo(ctx, input, inputShape, swapFirstTwo);
         }
         else
         {
@@ -33,7 +33,7 @@ internal static class ConvWeightGradient
             regrouped = ctx.Op("Reshape", [moved, ctx.ConstInt64([channelsPerGroup, group * batch, .. spatialIn])]);
         }
         // F = [C_out, N, out…] used as the kernel; strides and dilations swap roles.
-        string filter = ctx.Op("Transpose", [outputGradient], Attr.Ints("perm", swapFirstTwo));
+        string filter = SwapFirstTwo(ctx, outputGradient, outputShape, swapFirstTwo);
         string full = ctx.Op("Conv", [regrouped, filter],
             Attr.Int("group", group),
             Attr.Ints("strides", geometry.Dilations),
@@ -51,8 +51,14 @@ internal static class ConvWeightGradient
         string kernelSized = crop
             ? ctx.Op("Slice", [full, ctx.ConstInt64(new long[n]), ctx.ConstInt64(geometry.Kernel), ctx.ConstInt64(Enumerable.Range(2, n).Select(i => (long)i).ToArray())])
             : full;
-        return ctx.Op("Transpose", [kernelSized], Attr.Ints("perm", swapFirstTwo));
+        return SwapFirstTwo(ctx, kernelSized, [channelsPerGroup, outputShape[1], .. geometry.Kernel], swapFirstTwo);
     }
+
+    /// <summary>Swaps axes 0 and 1 of a tensor of <paramref name="shape"/>: a Reshape (no copy, no strided pass) when one of them has length 1 (batch 1, one input channel).</summary>
+    private static string SwapFirstTwo(GradientContext ctx, string value, long[] shape, long[] perm) =>
+        shape[0] == 1 || shape[1] == 1
+            ? ctx.Op("Reshape", [value, ctx.ConstInt64([shape[1], shape[0], .. shape[2..]])])
+            : ctx.Op("Transpose", [value], Attr.Ints("perm", perm));
 
     /// <summary>B̄ = ReduceSum(Ȳ) over the batch and spatial axes: shape [C_out].</summary>
     public static string Bias(GradientContext ctx, string outputGradient, int rank) =>
