@@ -36,16 +36,20 @@ public sealed class ChainRandom
     public ChainRandom Fork() => new(NextUInt64());
 
     /// <summary>Next raw 64-bit output.</summary>
-    public ulong NextUInt64()
+    public ulong NextUInt64() => Step(ref _s0, ref _s1, ref _s2, ref _s3);
+
+    /// <summary>One xoshiro256** step on a state held wherever the caller keeps it (fields, or locals in a bulk loop).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static ulong Step(ref ulong s0, ref ulong s1, ref ulong s2, ref ulong s3)
     {
-        var result = RotateLeft(_s1 * 5, 7) * 9;
-        var t = _s1 << 17;
-        _s2 ^= _s0;
-        _s3 ^= _s1;
-        _s1 ^= _s2;
-        _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = RotateLeft(_s3, 45);
+        var result = RotateLeft(s1 * 5, 7) * 9;
+        var t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = RotateLeft(s3, 45);
         return result;
     }
 
@@ -71,16 +75,43 @@ public sealed class ChainRandom
     /// <summary>Standard normal draw (ziggurat method, see <see cref="ZigguratNormal"/>).</summary>
     public double NextGaussian() => ZigguratNormal.Next(this);
 
-    /// <summary>Fills <paramref name="destination"/> with independent standard normal draws.</summary>
+    /// <summary>Fills <paramref name="destination"/> with independent standard normal draws (the values of <see cref="NextGaussian"/>, rounded).</summary>
     public void FillGaussian(Span<float> destination)
     {
-        for (var i = 0; i < destination.Length; i++) destination[i] = (float)ZigguratNormal.Next(this);
+        // The generator state lives in locals while the ziggurat's fast path runs: a velocity refresh draws millions.
+        ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
+        for (var i = 0; i < destination.Length; i++)
+        {
+            var bits = Step(ref s0, ref s1, ref s2, ref s3);
+            if (ZigguratNormal.TryFast(bits, out var x))
+            {
+                destination[i] = (float)x;
+                continue;
+            }
+            (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+            destination[i] = (float)ZigguratNormal.CompleteSlow(this, bits);
+            (s0, s1, s2, s3) = (_s0, _s1, _s2, _s3);
+        }
+        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
     }
 
-    /// <summary>Fills <paramref name="destination"/> with independent standard normal draws.</summary>
+    /// <summary>Fills <paramref name="destination"/> with independent standard normal draws (the values of <see cref="NextGaussian"/>).</summary>
     public void FillGaussian(Span<double> destination)
     {
-        for (var i = 0; i < destination.Length; i++) destination[i] = ZigguratNormal.Next(this);
+        ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
+        for (var i = 0; i < destination.Length; i++)
+        {
+            var bits = Step(ref s0, ref s1, ref s2, ref s3);
+            if (ZigguratNormal.TryFast(bits, out var x))
+            {
+                destination[i] = x;
+                continue;
+            }
+            (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+            destination[i] = ZigguratNormal.CompleteSlow(this, bits);
+            (s0, s1, s2, s3) = (_s0, _s1, _s2, _s3);
+        }
+        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
     }
 
     /// <summary>In-place Fisher–Yates shuffle.</summary>
