@@ -56,12 +56,12 @@ public sealed class GradientRatioBenchmark : IBenchmark
         var python = a.String("python", "python3");
         var (torch, torchClock) = torchLive ? ([], clock) : ReadTorch(torchPath);
 
-        Console.WriteLine($"gradient-ratio: median µs per call of {repeats} repeats (each ≥ 30 ms of calls), {(_threadCpuClock ? "thread CPU time" : "wall time")}, {Environment.ProcessorCount} cores, ORT CPU");
+        Console.WriteLine($"gradient-ratio: median µs per call of {repeats} interleaved repeats (each ≥ 30 ms of calls), {(_threadCpuClock ? "thread CPU time" : "wall time")}, {Environment.ProcessorCount} cores, ORT CPU");
         Console.WriteLine(torchLive ? $"PyTorch column: {TorchScript} run per case ({python}, --clock {clock})"
             : torch.Count > 0 ? $"PyTorch column: {torchPath}" : $"PyTorch column: none ({torchPath} not found; use --torch run or run {TorchScript})");
         if (torch.Count > 0 && torchClock != clock)
             Console.WriteLine($"  note: the PyTorch column is on the {torchClock} clock and this run on the {clock} clock; grad÷torch is not like-for-like (use --torch run).");
-        Console.WriteLine("  model        B    thr     grad µs    value µs      fwd µs  fwd-θin µs   torch fwd+bwd µs   grad÷fwd  grad÷torch  fwd-θin÷fwd");
+        Console.WriteLine("  model        B    thr     grad µs    value µs      fwd µs  fwd-θin µs   torch fwd+bwd µs   grad÷fwd  grad÷torch  fwd-θin÷fwd  nodes grad/fwd");
         foreach (var name in models)
         {
             var (dataName, likelihood, prior) = Cases[name];
@@ -79,14 +79,14 @@ public sealed class GradientRatioBenchmark : IBenchmark
                     using var density = OrtLogDensity.Create(model, data, DensityOptions.Parse(likelihood, prior), options);
                     var theta = density.InitialTheta;
                     var gradient = new float[density.Dimension];
-                    var grad = Median(repeats, () => density.Evaluate(theta, gradient));
-                    var value = Median(repeats, () => density.EvaluateValue(theta));
                     var x = rows["x"];
-                    var fwd = ForwardTime(OnnxModel.Load(modelPath).Proto, x, t, repeats, weightsAsInputs: false);
-                    var fwdIn = ForwardTime(OnnxModel.Load(modelPath).Proto, x, t, repeats, weightsAsInputs: true);
+                    using var forward = new ForwardSession(OnnxModel.Load(modelPath).Proto, x, t, weightsAsInputs: false);
+                    using var forwardWeightsIn = new ForwardSession(OnnxModel.Load(modelPath).Proto, x, t, weightsAsInputs: true);
+                    var medians = Medians(repeats, () => density.Evaluate(theta, gradient), () => density.EvaluateValue(theta), forward.Run, forwardWeightsIn.Run);
+                    var (grad, value, fwd, fwdIn) = (medians[0], medians[1], medians[2], medians[3]);
                     double? pt = torch.TryGetValue((name, b, t), out var us) ? us : null;
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  {name,-11} {b,4} {t,4} {grad,11:F1} {value,11:F1} {fwd,11:F1} {fwdIn,11:F1} {(pt is { } p ? p.ToString("F1", CultureInfo.InvariantCulture) : "-"),18} {grad / fwd,10:F2} {(pt is { } q ? (grad / q).ToString("F2", CultureInfo.InvariantCulture) : "-"),11} {fwdIn / fwd,12:F2}"));
+                        $"  {name,-11} {b,4} {t,4} {grad,11:F1} {value,11:F1} {fwd,11:F1} {fwdIn,11:F1} {(pt is { } p ? p.ToString("F1", CultureInfo.InvariantCulture) : "-"),18} {grad / fwd,10:F2} {(pt is { } q ? (grad / q).ToString("F2", CultureInfo.InvariantCulture) : "-"),11} {fwdIn / fwd,12:F2} {density.Graph.Model.Graph.Node.Count,9}/{model.Proto.Graph.Node.Count}"));
                     if (profileDir is not null) Profile(profileDir, $"{name}_b{b}_t{t}", density.Graph, rows, theta, t);
                 }
             }
@@ -108,67 +108,80 @@ public sealed class GradientRatioBenchmark : IBenchmark
         return result;
     }
 
-    /// <summary>Median µs per Run of the original model (preallocated output), optionally with its initializers fed as inputs.</summary>
-    private static double ForwardTime(ModelProto proto, NpyArray x, int threads, int repeats, bool weightsAsInputs)
+    /// <summary>A plain ORT session of the original model (preallocated output), optionally with its initializers fed as inputs.</summary>
+    private sealed class ForwardSession : IDisposable
     {
-        var weightValues = new List<(string Name, OrtValue Value)>();
-        if (weightsAsInputs)
+        private readonly InferenceSession _session;
+        private readonly RunOptions _runOptions = new();
+        private readonly string[] _inputNames;
+        private readonly OrtValue[] _inputValues;
+        private readonly string[] _outputNames;
+        private readonly OrtValue[] _outputValues;
+
+        public ForwardSession(ModelProto proto, NpyArray x, int threads, bool weightsAsInputs)
         {
-            foreach (var init in proto.Graph.Initializer)
+            var weightValues = new List<(string Name, OrtValue Value)>();
+            if (weightsAsInputs)
             {
-                if (init.DataType != OnnxType.Float) continue;
-                var dims = init.Dims.ToArray();
-                var values = TensorData.ReadFloats(null, init);
-                proto.Graph.Input.Add(OnnxRay.Onnx.Parameters.ThetaRewriter.TensorInput(init.Name, OnnxType.Float, dims));
-                weightValues.Add((init.Name, OrtValue.CreateTensorValueFromMemory(values, dims)));
+                foreach (var init in proto.Graph.Initializer)
+                {
+                    if (init.DataType != OnnxType.Float) continue;
+                    var dims = init.Dims.ToArray();
+                    var values = TensorData.ReadFloats(null, init);
+                    proto.Graph.Input.Add(OnnxRay.Onnx.Parameters.ThetaRewriter.TensorInput(init.Name, OnnxType.Float, dims));
+                    weightValues.Add((init.Name, OrtValue.CreateTensorValueFromMemory(values, dims)));
+                }
+                var names = weightValues.Select(w => w.Name).ToHashSet();
+                for (var i = proto.Graph.Initializer.Count - 1; i >= 0; i--)
+                    if (names.Contains(proto.Graph.Initializer[i].Name)) proto.Graph.Initializer.RemoveAt(i);
             }
-            var names = weightValues.Select(w => w.Name).ToHashSet();
-            for (var i = proto.Graph.Initializer.Count - 1; i >= 0; i--)
-                if (names.Contains(proto.Graph.Initializer[i].Name)) proto.Graph.Initializer.RemoveAt(i);
+            using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+            _session = new InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(proto), options);
+            _inputNames = [proto.Graph.Input[0].Name, .. weightValues.Select(w => w.Name)];
+            _inputValues = [OrtValue.CreateTensorValueFromMemory((float[])x.Data, x.Shape), .. weightValues.Select(w => w.Value)];
+            _outputNames = [_session.OutputMetadata.Keys.First()];
+            using var probe = _session.Run(_runOptions, _inputNames, _inputValues, _outputNames);
+            var outShape = probe[0].GetTensorTypeAndShape().Shape;
+            _outputValues = [OrtValue.CreateTensorValueFromMemory(new float[outShape.Aggregate(1L, (p, d) => p * d)], outShape)];
         }
-        using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
-        using var session = new InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(proto), options);
-        var inputName = proto.Graph.Input[0].Name;
-        var outputName = session.OutputMetadata.Keys.First();
-        using var input = OrtValue.CreateTensorValueFromMemory((float[])x.Data, x.Shape);
-        using var probe = session.Run(new RunOptions(), [inputName, .. weightValues.Select(w => w.Name)], [input, .. weightValues.Select(w => w.Value)], [outputName]);
-        var outShape = probe[0].GetTensorTypeAndShape().Shape;
-        var outBuffer = new float[outShape.Aggregate(1L, (p, d) => p * d)];
-        using var output = OrtValue.CreateTensorValueFromMemory(outBuffer, outShape);
-        using var runOptions = new RunOptions();
-        string[] inNames = [inputName, .. weightValues.Select(w => w.Name)];
-        OrtValue[] inValues = [input, .. weightValues.Select(w => w.Value)];
-        try
+
+        public void Run() => _session.Run(_runOptions, _inputNames, _inputValues, _outputNames, _outputValues);
+
+        public void Dispose()
         {
-            return Median(repeats, () => session.Run(runOptions, inNames, inValues, [outputName], [output]));
-        }
-        finally
-        {
-            foreach (var (_, v) in weightValues) v.Dispose();
+            foreach (var v in _inputValues.Concat(_outputValues)) v.Dispose();
+            _runOptions.Dispose();
+            _session.Dispose();
         }
     }
 
     /// <summary>
-    /// Median over <paramref name="repeats"/> of µs per call, each repeat ≥ 30 ms of calls, after warm-up. With
-    /// --clock cpu (the default) the time is the calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID on Linux), which a
-    /// loaded, shared machine perturbs far less than wall time; with one intra-op thread ORT runs every kernel on the
-    /// calling thread, so it is the whole cost. --clock wall measures elapsed time (needed for more than one thread).
+    /// Median over <paramref name="repeats"/> of µs per call for each of <paramref name="calls"/>, each repeat ≥ 30 ms of
+    /// calls, after warm-up; the calls take turns repeat by repeat, so a change in the machine's load hits all of them
+    /// alike and their ratios stay fair. With --clock cpu (the default) the time is the calling thread's CPU time
+    /// (CLOCK_THREAD_CPUTIME_ID on Linux), which a loaded, shared machine perturbs far less than wall time; with one
+    /// intra-op thread ORT runs every kernel on the calling thread, so it is the whole cost. --clock wall measures
+    /// elapsed time (needed for more than one thread).
     /// </summary>
-    private static double Median(int repeats, Action call)
+    private static double[] Medians(int repeats, params Action[] calls)
     {
-        var sw = Stopwatch.StartNew();
-        var warm = 0;
-        while (sw.ElapsedMilliseconds < 100 || warm < 5) { call(); warm++; }
-        var perRepeat = Math.Max(5, (int)(30.0 * warm / Math.Max(1, sw.Elapsed.TotalMilliseconds)));
-        var samples = new double[repeats];
-        for (var r = 0; r < repeats; r++)
+        var perRepeat = new int[calls.Length];
+        for (var c = 0; c < calls.Length; c++)
         {
-            var s = Now();
-            for (var i = 0; i < perRepeat; i++) call();
-            samples[r] = (Now() - s) / perRepeat;
+            var sw = Stopwatch.StartNew();
+            var warm = 0;
+            while (sw.ElapsedMilliseconds < 100 || warm < 5) { calls[c](); warm++; }
+            perRepeat[c] = Math.Max(5, (int)(30.0 * warm / Math.Max(1, sw.Elapsed.TotalMilliseconds)));
         }
-        Array.Sort(samples);
-        return samples[repeats / 2];
+        var samples = calls.Select(_ => new double[repeats]).ToArray();
+        for (var r = 0; r < repeats; r++)
+            for (var c = 0; c < calls.Length; c++)
+            {
+                var s = Now();
+                for (var i = 0; i < perRepeat[c]; i++) calls[c]();
+                samples[c][r] = (Now() - s) / perRepeat[c];
+            }
+        return samples.Select(x => x.Order().ElementAt(repeats / 2)).ToArray();
     }
 
     private static bool _threadCpuClock = OperatingSystem.IsLinux();
