@@ -15,7 +15,9 @@ namespace OnnxRay.Benchmarks.ScaleOut;
 /// (boston_mlp, digits_cnn, full batch): (1) gradient evaluations per second for batches of K parameter vectors,
 /// (2) draws per second of the Metropolis multiple-proposal mode (proposals = K) on the pool. The settings are
 /// interleaved round by round (1 session, 2 sessions, 1, 2, ...) and the median of the rounds is reported, so
-/// load drift on a shared machine hits every setting alike; the load average is printed before and after.
+/// load drift on a shared machine hits every setting alike; the load average is printed before and after. The process
+/// CPU time per unit is printed too: on a machine whose cores are busy with other work, wall-clock scaling is capped
+/// by the CPU share the process gets, while equal CPU time per unit says the pool adds no work of its own.
 /// Usage: <c>-- device-pool --k 8 --seconds 2 --rounds 5 --max-sessions 2 --models boston_mlp,digits_cnn</c>.
 /// </summary>
 public sealed class DevicePoolBenchmark : IBenchmark
@@ -63,25 +65,41 @@ public sealed class DevicePoolBenchmark : IBenchmark
         return 0;
     }
 
-    private static void Report(string title, List<DevicePoolLogDensity> pools, int rounds, Func<DevicePoolLogDensity, double> measure)
+    private static void Report(string title, List<DevicePoolLogDensity> pools, int rounds, Func<DevicePoolLogDensity, Rate> measure)
     {
         foreach (var pool in pools) measure(pool); // warm-up: sessions, workers, caches
-        var rates = pools.Select(_ => new List<double>()).ToList();
+        var rates = pools.Select(_ => new List<Rate>()).ToList();
         for (var r = 0; r < rounds; r++)
             for (var p = 0; p < pools.Count; p++) rates[p].Add(measure(pools[p]));
         Console.WriteLine(title);
-        Console.WriteLine("  sessions |   median/s | rounds (per s)                      | ×1 session");
-        var baseline = Median(rates[0]);
+        Console.WriteLine("  sessions |   median/s | rounds (per s)                      | ×1 session | CPU ms per unit (median)");
+        var baseline = Median(rates[0].Select(x => x.PerSecond));
         for (var p = 0; p < pools.Count; p++)
         {
-            var median = Median(rates[p]);
-            var all = string.Join(" ", rates[p].Select(x => x.ToString("F1", CultureInfo.InvariantCulture)));
-            Console.WriteLine($"  {pools[p].Concurrency,8} | {median,10:F1} | {all,-35} | {median / baseline,6:F2}×");
+            var median = Median(rates[p].Select(x => x.PerSecond));
+            var all = string.Join(" ", rates[p].Select(x => x.PerSecond.ToString("F1", CultureInfo.InvariantCulture)));
+            Console.WriteLine($"  {pools[p].Concurrency,8} | {median,10:F1} | {all,-35} | {median / baseline,9:F2}× | {Median(rates[p].Select(x => x.CpuMilliseconds)),10:F2}");
         }
     }
 
+    /// <summary>Units (evaluations or draws) per wall-clock second, and process CPU milliseconds per unit.</summary>
+    private readonly record struct Rate(double PerSecond, double CpuMilliseconds);
+
+    /// <summary>Repeats <paramref name="unitsOnce"/> for at least <paramref name="seconds"/>; it returns how many units it did.</summary>
+    private static Rate Measure(double seconds, Func<int> unitsOnce)
+    {
+        var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        long units = 0;
+        do units += unitsOnce();
+        while (clock.Elapsed.TotalSeconds < seconds);
+        process.Refresh();
+        return new Rate(units / clock.Elapsed.TotalSeconds, (process.TotalProcessorTime - cpu).TotalMilliseconds / units);
+    }
+
     /// <summary>Gradient evaluations per second for batches of K copies of θ₀ (slightly perturbed per row).</summary>
-    private static double GradientRate(DevicePoolLogDensity pool, float[] theta0, int k, double seconds)
+    private static Rate GradientRate(DevicePoolLogDensity pool, float[] theta0, int k, double seconds)
     {
         var d = theta0.Length;
         var thetas = new float[k * d];
@@ -89,32 +107,26 @@ public sealed class DevicePoolBenchmark : IBenchmark
             for (var j = 0; j < d; j++) thetas[i * d + j] = theta0[j] * (1 + 1e-3f * i);
         var values = new double[k];
         var gradients = new float[k * d];
-        var clock = Stopwatch.StartNew();
-        long evaluations = 0;
-        do
+        return Measure(seconds, () =>
         {
             pool.EvaluateExactBatch(thetas, values, gradients);
-            evaluations += k;
-        } while (clock.Elapsed.TotalSeconds < seconds);
-        return evaluations / clock.Elapsed.TotalSeconds;
+            return k;
+        });
     }
 
     /// <summary>Draws per second of the multiple-try Metropolis kernel (proposals = K, warm-up adaptation off) on the pool.</summary>
-    private static double MetropolisRate(DevicePoolLogDensity pool, float[] theta0, int k, double seconds)
+    private static Rate MetropolisRate(DevicePoolLogDensity pool, float[] theta0, int k, double seconds)
     {
         using var kernel = new MetropolisKernel(new MetropolisOptions { Proposals = k, Scale = 1e-3 });
         kernel.Initialize(pool, theta0, new ChainRandom(7));
-        var clock = Stopwatch.StartNew();
-        long draws = 0;
-        do
+        return Measure(seconds, () =>
         {
             kernel.Step();
-            draws++;
-        } while (clock.Elapsed.TotalSeconds < seconds);
-        return draws / clock.Elapsed.TotalSeconds;
+            return 1;
+        });
     }
 
-    private static double Median(List<double> values)
+    private static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToList();
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
