@@ -9,12 +9,13 @@ namespace OnnxRay.Sampling.Tests.ScaleOut;
 /// <summary>A batch of parameter vectors spread over several ORT CPU sessions equals sequential evaluation on one session.</summary>
 public sealed class DevicePoolTests
 {
-    private static PosteriorProblem Boston() => PosteriorProblem.Open(new PosteriorDefinition
+    private static PosteriorProblem Boston(long? batchSize = null) => PosteriorProblem.Open(new PosteriorDefinition
     {
         ModelPath = Path.Combine(RepositoryPaths.Models, "boston_mlp.onnx"),
         DataPath = Path.Combine(RepositoryPaths.Models, "data", "boston", "train.npz"),
         Likelihood = "gaussian:0.5",
         Prior = "gaussian:1",
+        BatchSize = batchSize,
     }, runSeed: 3);
 
     private static float[] Perturbed(PosteriorProblem problem, int k, int seed)
@@ -108,6 +109,36 @@ public sealed class DevicePoolTests
         using var single = problem.CreateDensity(1);
         pool.EvaluateValues(thetas.AsSpan(0, d), values.AsSpan(0, 1));
         Assert.Equal(single.EvaluateValue(thetas.AsSpan(0, d)), values[0]);
+    }
+
+    [Fact]
+    public void MinibatchStreamAndCheckpoint_AreTheFirstSessions_AndBatchesStayExact()
+    {
+        using var problem = Boston(batchSize: 32);
+        var d = problem.Layout.Dimension;
+        using var pool = DevicePoolLogDensity.CreateLazy(problem.CreateDensity(4), ["cpu", "cpu"], _ => problem.CreateDensity(4));
+        using var alone = problem.CreateDensity(4);
+        Assert.True(pool.IsStochastic);
+        var theta = Perturbed(problem, 1, 8);
+        var gradient = new float[d];
+        double Minibatch(ILogDensity density) => density.Evaluate(theta, gradient);
+
+        // The same minibatch stream as the chain's session alone, and a batch in between does not advance it.
+        Assert.Equal(Minibatch(alone), Minibatch(pool));
+        var thetas = Perturbed(problem, 2, 9);
+        var exact = new double[2];
+        pool.EvaluateValues(thetas, exact);
+        for (var i = 0; i < 2; i++) Assert.Equal(alone.EvaluateValue(thetas.AsSpan(i * d, d)), exact[i]);
+        Assert.Equal(Minibatch(alone), Minibatch(pool));
+
+        // The checkpoint holds the first session's feeder: restoring it replays the same minibatches.
+        using var saved = new MemoryStream();
+        pool.SaveState(new BinaryWriter(saved));
+        var next = new[] { Minibatch(pool), Minibatch(pool), Minibatch(pool) };
+        Assert.NotEqual(next[0], next[1]); // different minibatches
+        saved.Position = 0;
+        pool.RestoreState(new BinaryReader(saved));
+        Assert.Equal(next, new[] { Minibatch(pool), Minibatch(pool), Minibatch(pool) });
     }
 
     [Theory]
