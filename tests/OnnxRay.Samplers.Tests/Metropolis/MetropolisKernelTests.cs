@@ -73,9 +73,10 @@ public class MetropolisKernelTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(1, 0.44)]
-    [InlineData(10, 0.234)]
-    public void ScaleAdaptationReachesTheOptimalAcceptance(int dimension, double target)
+    [InlineData(1, 1, 0.44)]
+    [InlineData(10, 1, 0.234)]
+    [InlineData(10, 4, 0.234)] // multiple-try mode: the adaptation follows its acceptance probability
+    public void ScaleAdaptationReachesTheOptimalAcceptance(int dimension, int proposals, double target)
     {
         // Robbins–Monro with κ = 0.6 settles σ near the root; ±0.04 covers its residual wander (the MCSE of the
         // acceptance rate over 4 × 4000 draws is ≈ 0.004).
@@ -84,7 +85,7 @@ public class MetropolisKernelTests(ITestOutputHelper output)
         for (var c = 0; c < 4; c++)
         {
             var random = ChainRandom.ForChain(91, c);
-            using var kernel = new MetropolisKernel(new MetropolisOptions());
+            using var kernel = new MetropolisKernel(new MetropolisOptions { Proposals = proposals });
             var s = ChainRunner.Run(kernel, density, density.RandomStart(random), random, warmup: 3000, draws: 4000);
             output.WriteLine($"σ = {kernel.Scale:G4}, acceptance {s.MeanAcceptance:F3}");
             acceptance += s.MeanAcceptance / 4;

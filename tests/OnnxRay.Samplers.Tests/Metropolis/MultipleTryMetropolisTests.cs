@@ -1,7 +1,6 @@
 using System.Numerics.Tensors;
 using OnnxRay.Abstractions;
 using OnnxRay.Samplers.Metropolis;
-using OnnxRay.Samplers.Tests.Hmc;
 using OnnxRay.Testing.Targets;
 
 namespace OnnxRay.Samplers.Tests.Metropolis;
@@ -13,20 +12,6 @@ namespace OnnxRay.Samplers.Tests.Metropolis;
 /// </summary>
 public class MultipleTryMetropolisTests
 {
-    [Fact]
-    public void ScaleAdaptationReachesTheTargetAcceptance()
-    {
-        var density = GaussianTarget.Diagonal(Enumerable.Range(0, 10).Select(i => 0.5 + 0.2 * i).ToArray());
-        double acceptance = 0;
-        for (var c = 0; c < 4; c++)
-        {
-            var random = ChainRandom.ForChain(92, c);
-            using var kernel = new MetropolisKernel(new MetropolisOptions { Proposals = 4 });
-            acceptance += ChainRunner.Run(kernel, density, density.RandomStart(random), random, warmup: 3000, draws: 4000).MeanAcceptance / 4;
-        }
-        Assert.InRange(acceptance, 0.234 - 0.04, 0.234 + 0.04);
-    }
-
     [Theory]
     [InlineData(2)]
     [InlineData(5)]
