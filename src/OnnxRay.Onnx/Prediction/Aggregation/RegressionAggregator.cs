@@ -20,6 +20,7 @@ public sealed class RegressionAggregator
     private readonly List<double> _keptWeights = [];
     private readonly ChainRandom? _reservoirRandom;
     private int _positiveDraws;
+    private double[]? _fixedSds; // the σ array shared by kept draws of one fixed noise sd
 
     /// <summary>An empty aggregate for <paramref name="outputs"/> scalar outputs.</summary>
     public RegressionAggregator(int outputs, RegressionAggregatorOptions? options = null)
@@ -74,7 +75,7 @@ public sealed class RegressionAggregator
                 _logDensity[i].Add(logWeight + GaussianMixture.NormalLogDensity(_options.Targets![i], means[i], sds[i]));
         }
         TotalWeight = newTotal;
-        Keep(means, sds, weight);
+        if (KeepSlot() is var slot and >= 0) Store(slot, means.ToArray(), sds.ToArray(), weight);
     }
 
     /// <summary>Adds a draw of point predictions μ_s with a fixed noise sd σ.</summary>
@@ -89,8 +90,42 @@ public sealed class RegressionAggregator
     public void AddDraw(ReadOnlySpan<float> means, ReadOnlySpan<float> sds, double weight = 1.0) =>
         AddDraw(Widen(means), Widen(sds), weight);
 
-    /// <summary>Adds a draw of float point predictions with a fixed noise sd σ.</summary>
-    public void AddDraw(ReadOnlySpan<float> means, double noiseSd, double weight = 1.0) => AddDraw(Widen(means), noiseSd, weight);
+    /// <summary>
+    /// Adds a draw of float point predictions with a fixed noise sd σ: the same arithmetic as the general overload in
+    /// one pass without temporaries (the serving path calls it once per draw), kept draws sharing one σ array.
+    /// </summary>
+    public void AddDraw(ReadOnlySpan<float> means, double noiseSd, double weight = 1.0)
+    {
+        if (means.Length != Outputs) throw new ArgumentException($"expected {Outputs} means, got {means.Length}", nameof(means));
+        DrawWeight.Validate(weight);
+        if (!(noiseSd > 0) || !double.IsFinite(noiseSd)) throw new ArgumentException($"noise sd {noiseSd} must be positive and finite", nameof(noiseSd));
+        for (var i = 0; i < Outputs; i++)
+            if (!float.IsFinite(means[i])) throw new ArgumentException($"output {i}: mean {means[i]} is not finite", nameof(means));
+
+        DrawCount++;
+        if (weight == 0) return;
+        var newTotal = TotalWeight + weight;
+        var fraction = weight / newTotal;
+        var logWeight = Math.Log(weight);
+        for (var i = 0; i < Outputs; i++)
+        {
+            double mean = means[i];
+            var delta = mean - _mean[i];
+            _mean[i] += fraction * delta;
+            _m2[i] += weight * delta * (mean - _mean[i]);
+            _weightedVariance[i] += weight * noiseSd * noiseSd;
+            if (_logDensity is not null)
+                _logDensity[i].Add(logWeight + GaussianMixture.NormalLogDensity(_options.Targets![i], mean, noiseSd));
+        }
+        TotalWeight = newTotal;
+        if (KeepSlot() is not (var slot and >= 0)) return;
+        if (_fixedSds is null || _fixedSds[0] != noiseSd)
+        {
+            _fixedSds = new double[Outputs];
+            Array.Fill(_fixedSds, noiseSd);
+        }
+        Store(slot, Widen(means), _fixedSds, weight);
+    }
 
     /// <summary>The aggregate so far. Throws if no weight has been added.</summary>
     public RegressionPrediction Result()
@@ -119,26 +154,31 @@ public sealed class RegressionAggregator
             quantilesApproximate: !keptAll);
     }
 
-    private void Keep(ReadOnlySpan<double> means, ReadOnlySpan<double> sds, double weight)
+    /// <summary>Where the next positive-weight draw is kept: appended, replacing a reservoir slot, or −1 (not kept).</summary>
+    private int KeepSlot()
     {
         var index = _positiveDraws++;
-        if (!_options.KeepDrawsForQuantiles) return;
+        if (!_options.KeepDrawsForQuantiles) return -1;
         var capacity = _options.ReservoirCapacity ?? int.MaxValue;
-        if (_keptMeans.Count < capacity)
+        if (_keptMeans.Count < capacity) return _keptMeans.Count;
+        // Algorithm R: draw number index (0-based) replaces a random slot with probability capacity/(index + 1).
+        var slot = _reservoirRandom!.NextInt64(index + 1L);
+        return slot < capacity ? (int)slot : -1;
+    }
+
+    /// <summary>Keeps a draw's arrays (owned by the aggregator from now on, never written) in <paramref name="slot"/>.</summary>
+    private void Store(int slot, double[] means, double[] sds, double weight)
+    {
+        if (slot == _keptMeans.Count)
         {
-            _keptMeans.Add(means.ToArray());
-            _keptSds.Add(sds.ToArray());
+            _keptMeans.Add(means);
+            _keptSds.Add(sds);
             _keptWeights.Add(weight);
             return;
         }
-        // Algorithm R: draw number index (0-based) replaces a random slot with probability capacity/(index + 1).
-        var slot = _reservoirRandom!.NextInt64(index + 1L);
-        if (slot < capacity)
-        {
-            _keptMeans[(int)slot] = means.ToArray();
-            _keptSds[(int)slot] = sds.ToArray();
-            _keptWeights[(int)slot] = weight;
-        }
+        _keptMeans[slot] = means;
+        _keptSds[slot] = sds;
+        _keptWeights[slot] = weight;
     }
 
     private static double[] Widen(ReadOnlySpan<float> values)
