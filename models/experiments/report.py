@@ -123,7 +123,7 @@ onnxray predict RUN --data models/data/digits/test.npz --out PRED.npz
 ```
 
 Against the single network, the posterior predictive is more accurate but worse in NLL and ECE: it is
-under-confident (ECE 0.09–0.11 vs 0.02), as the T = 1 posterior under this prior spreads mass over weights that
+under-confident (ECE 0.09–0.11 vs 0.02), most likely because the T = 1 posterior under this prior spreads mass over weights that
 fit the training set less tightly than the trained point (the "cold posterior" effect reported for BNNs).
 R̂ values far above 1.01 mean the chains have not mixed: these are short runs (a full-batch gradient of this CNN
 costs about 20 ms of CPU here), so the rows describe short chains started at the trained network, not a converged
