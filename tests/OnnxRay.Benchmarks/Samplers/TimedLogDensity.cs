@@ -36,20 +36,16 @@ public sealed class TimedLogDensity(ILogDensity inner) : ILogDensity
         GradientMicroseconds = ValueMicroseconds = 0;
     }
 
-    public double Evaluate(ReadOnlySpan<float> theta, Span<float> gradient)
-    {
-        var t0 = CpuClock.ThreadMicroseconds();
-        var result = inner.Evaluate(theta, gradient);
-        GradientMicroseconds += CpuClock.ThreadMicroseconds() - t0;
-        GradientCalls++;
-        return result;
-    }
+    public double Evaluate(ReadOnlySpan<float> theta, Span<float> gradient) =>
+        CountGradient(CpuClock.ThreadMicroseconds(), inner.Evaluate(theta, gradient));
 
-    public double EvaluateExact(ReadOnlySpan<float> theta, Span<float> gradient)
+    public double EvaluateExact(ReadOnlySpan<float> theta, Span<float> gradient) =>
+        CountGradient(CpuClock.ThreadMicroseconds(), inner.EvaluateExact(theta, gradient));
+
+    /// <summary>Books a gradient call that started at <paramref name="startMicroseconds"/> (arguments run left to right).</summary>
+    private double CountGradient(double startMicroseconds, double result)
     {
-        var t0 = CpuClock.ThreadMicroseconds();
-        var result = inner.EvaluateExact(theta, gradient);
-        GradientMicroseconds += CpuClock.ThreadMicroseconds() - t0;
+        GradientMicroseconds += CpuClock.ThreadMicroseconds() - startMicroseconds;
         GradientCalls++;
         return result;
     }
