@@ -187,20 +187,7 @@ public sealed class GradientRatioBenchmark : IBenchmark
     private static bool _threadCpuClock = OperatingSystem.IsLinux();
 
     /// <summary>µs on the chosen clock.</summary>
-    private static double Now()
-    {
-        if (_threadCpuClock && clock_gettime(3 /* CLOCK_THREAD_CPUTIME_ID */, out var ts) == 0) return ts.Seconds * 1e6 + ts.Nanoseconds / 1e3;
-        return Stopwatch.GetTimestamp() * 1e6 / Stopwatch.Frequency;
-    }
-
-    private struct TimeSpec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    [System.Runtime.InteropServices.DllImport("libc", SetLastError = false)]
-    private static extern int clock_gettime(int clock, out TimeSpec time);
+    private static double Now() => _threadCpuClock ? CpuClock.ThreadMicroseconds() : CpuClock.WallMicroseconds();
 
     private static void Profile(string dir, string tag, DensityGraph graph, IReadOnlyDictionary<string, NpyArray> rows, float[] theta, int threads)
     {
