@@ -178,7 +178,7 @@ public sealed class BeyondTwoGigabytesTests(ITestOutputHelper output)
     {
         foreach (var line in File.ReadLines("/proc/self/status"))
             if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / (1 << 20);
+                return double.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / (1 << 20);
         return Process.GetCurrentProcess().PeakWorkingSet64 / (double)(1L << 30);
     }
 
