@@ -65,15 +65,7 @@ public sealed class RegressionAggregator
         var newTotal = TotalWeight + weight;
         var fraction = weight / newTotal;
         var logWeight = Math.Log(weight);
-        for (var i = 0; i < Outputs; i++)
-        {
-            var delta = means[i] - _mean[i];
-            _mean[i] += fraction * delta;
-            _m2[i] += weight * delta * (means[i] - _mean[i]);
-            _weightedVariance[i] += weight * sds[i] * sds[i];
-            if (_logDensity is not null)
-                _logDensity[i].Add(logWeight + GaussianMixture.NormalLogDensity(_options.Targets![i], means[i], sds[i]));
-        }
+        for (var i = 0; i < Outputs; i++) Update(i, means[i], sds[i], weight, fraction, logWeight);
         TotalWeight = newTotal;
         if (KeepSlot() is var slot and >= 0) Store(slot, means.ToArray(), sds.ToArray(), weight);
     }
@@ -107,16 +99,7 @@ public sealed class RegressionAggregator
         var newTotal = TotalWeight + weight;
         var fraction = weight / newTotal;
         var logWeight = Math.Log(weight);
-        for (var i = 0; i < Outputs; i++)
-        {
-            double mean = means[i];
-            var delta = mean - _mean[i];
-            _mean[i] += fraction * delta;
-            _m2[i] += weight * delta * (mean - _mean[i]);
-            _weightedVariance[i] += weight * noiseSd * noiseSd;
-            if (_logDensity is not null)
-                _logDensity[i].Add(logWeight + GaussianMixture.NormalLogDensity(_options.Targets![i], mean, noiseSd));
-        }
+        for (var i = 0; i < Outputs; i++) Update(i, means[i], noiseSd, weight, fraction, logWeight);
         TotalWeight = newTotal;
         if (KeepSlot() is not (var slot and >= 0)) return;
         if (_fixedSds is null || _fixedSds[0] != noiseSd)
@@ -152,6 +135,18 @@ public sealed class RegressionAggregator
             _options.KeepDrawsForQuantiles ? [.. _keptSds] : null,
             _options.KeepDrawsForQuantiles ? [.. _keptWeights] : null,
             quantilesApproximate: !keptAll);
+    }
+
+    /// <summary>Weighted Welford step of output <paramref name="i"/> (fraction = w / new Σw), noise variance and lpd.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private void Update(int i, double mean, double sd, double weight, double fraction, double logWeight)
+    {
+        var delta = mean - _mean[i];
+        _mean[i] += fraction * delta;
+        _m2[i] += weight * delta * (mean - _mean[i]);
+        _weightedVariance[i] += weight * sd * sd;
+        if (_logDensity is not null)
+            _logDensity[i].Add(logWeight + GaussianMixture.NormalLogDensity(_options.Targets![i], mean, sd));
     }
 
     /// <summary>Where the next positive-weight draw is kept: appended, replacing a reservoir slot, or −1 (not kept).</summary>
