@@ -51,7 +51,9 @@ public sealed class SamplerOverheadBenchmark : IBenchmark
                 using var owner = density as IDisposable;
                 var timed = new TimedLogDensity(density);
                 var passMicroseconds = OnePassMicroseconds(density.Dimension);
-                Console.WriteLine(string.Create(inv, $"{label}: D = {density.Dimension}, {trajectories} trajectories per repeat; one x+=h·v pass = {passMicroseconds:F0} µs"));
+                var drawMicroseconds = GaussianFillMicroseconds(density.Dimension);
+                Console.WriteLine(string.Create(inv,
+                    $"{label}: D = {density.Dimension}, {trajectories} trajectories per repeat; one x+=h·v pass = {passMicroseconds:F0} µs, D normal draws = {drawMicroseconds:F0} µs"));
                 Console.WriteLine("  sampler     setting                                                        grad µs   sampler µs/grad   passes   overhead");
                 foreach (var samplerName in samplers)
                 {
@@ -134,6 +136,21 @@ public sealed class SamplerOverheadBenchmark : IBenchmark
             var t0 = CpuClock.ThreadMicroseconds();
             for (var i = 0; i < 10; i++) TensorPrimitives.MultiplyAdd(v, 1e-3f, x, x);
             if (r >= 0) samples[r] = (CpuClock.ThreadMicroseconds() - t0) / 10;
+        }
+        return Median(samples);
+    }
+
+    /// <summary>Median µs of <paramref name="dimension"/> standard normal draws (what a partial refresh costs per step on top of its pass).</summary>
+    private static double GaussianFillMicroseconds(int dimension)
+    {
+        var random = new ChainRandom(1);
+        var xi = new double[dimension];
+        var samples = new double[5];
+        for (var r = -1; r < samples.Length; r++)
+        {
+            var t0 = CpuClock.ThreadMicroseconds();
+            random.FillGaussian(xi);
+            if (r >= 0) samples[r] = CpuClock.ThreadMicroseconds() - t0;
         }
         return Median(samples);
     }
