@@ -9,7 +9,7 @@ internal sealed class PredictionAggregate
     private readonly long[] _outputShape;
     private readonly ClassificationAggregator? _classification;
     private readonly RegressionAggregator? _regression;
-    private readonly double[]? _binaryProbabilities;
+    private readonly double[]? _binaryLogits;
 
     private PredictionAggregate(PredictionTask task, long[] outputShape, ClassificationAggregator? classification, RegressionAggregator? regression)
     {
@@ -17,7 +17,7 @@ internal sealed class PredictionAggregate
         _outputShape = outputShape;
         _classification = classification;
         _regression = regression;
-        if (task == PredictionTask.Binary) _binaryProbabilities = new double[2 * classification!.Examples];
+        if (task == PredictionTask.Binary) _binaryLogits = new double[2 * classification!.Examples];
     }
 
     public static PredictionAggregate Create(PredictionTask task, long[] outputShape, int outputLength, double[]? regressionTargets)
@@ -45,14 +45,9 @@ internal sealed class PredictionAggregate
                 _classification!.AddLogits(values);
                 break;
             case PredictionTask.Binary:
-                // One logit per example: p = σ(z), written as the two-class distribution [1 − p, p].
-                for (var i = 0; i < values.Length; i++)
-                {
-                    var p = 1.0 / (1.0 + Math.Exp(-values[i]));
-                    _binaryProbabilities![2 * i] = 1 - p;
-                    _binaryProbabilities[2 * i + 1] = p;
-                }
-                _classification!.AddProbabilities(_binaryProbabilities!);
+                // One logit z per example: softmax([0, z]) = [1 − σ(z), σ(z)], without the rounding of 1 − σ(z).
+                for (var i = 0; i < values.Length; i++) _binaryLogits![2 * i + 1] = values[i];
+                _classification!.AddLogits(_binaryLogits!);
                 break;
             default:
                 _regression!.AddDraw(values, sigma);

@@ -119,6 +119,82 @@ public class ClassificationAggregatorTests
         Assert.Equal(expected, lpd, 10);
     }
 
+    /// <summary>
+    /// Random logits with extreme rows (spreads of 1e3 and 1e5 nats, −∞, offsets of 1e4, float inputs) and weights from
+    /// 1e−200 to 1e200, against a two-pass double reference that keeps every draw: ln p̄ = logsumexp_s(ln w_s + ln p_s) − ln Σw.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void StreamingMatchesATwoPassDoubleReferenceOnExtremeLogits(bool floatInputs)
+    {
+        const int examples = 9, classes = 6, draws = 40;
+        var random = new ChainRandom(29);
+        var aggregator = new ClassificationAggregator(examples, classes);
+        var logProbabilities = new List<double[]>();
+        var logWeights = new List<double>();
+        for (var s = 0; s < draws; s++)
+        {
+            var logits = new double[examples * classes];
+            for (var n = 0; n < examples; n++)
+            {
+                double scale = (n % 4) switch { 0 => 1, 1 => 30, 2 => 1e3, _ => 1e5 };
+                var offset = n == 5 ? 1e4 : 0;
+                for (var c = 0; c < classes; c++) logits[n * classes + c] = offset + scale * random.NextGaussian();
+                if (n == 6) logits[n * classes + s % classes] = double.NegativeInfinity;
+                if (n == 7) logits[n * classes] = -2e6 - s; // p̄ of this class underflows in every draw
+            }
+            if (floatInputs) for (var i = 0; i < logits.Length; i++) logits[i] = (float)logits[i];
+            var weight = s switch { 3 => 1e-200, 4 => 1e200, 5 => 0, _ => 0.1 + random.NextDouble() };
+            if (floatInputs) aggregator.AddLogits(logits.Select(l => (float)l).ToArray(), weight);
+            else aggregator.AddLogits(logits, weight);
+            var logP = new double[logits.Length];
+            for (var n = 0; n < examples; n++)
+            {
+                var row = logits.AsSpan(n * classes, classes);
+                var max = row.ToArray().Max();
+                var sum = 0.0;
+                foreach (var l in row) sum += Math.Exp(l - max);
+                for (var c = 0; c < classes; c++) logP[n * classes + c] = row[c] - max - Math.Log(sum);
+            }
+            logProbabilities.Add(logP);
+            logWeights.Add(Math.Log(weight));
+        }
+        var result = aggregator.Result();
+        var logTotal = LogSumOf(logWeights);
+        Assert.Equal(Math.Exp(logTotal), aggregator.TotalWeight, 1e-12 * aggregator.TotalWeight);
+        for (var i = 0; i < examples * classes; i++)
+        {
+            var expected = LogSumOf(Enumerable.Range(0, draws).Select(s => logWeights[s] + logProbabilities[s][i])) - logTotal;
+            Assert.Equal(expected, result.LogProbabilities[i], 1e-12 * Math.Max(1, Math.Abs(expected)));
+            Assert.Equal(Math.Exp(expected), result.Probabilities[i], 1e-12 * Math.Exp(expected) + 1e-300);
+        }
+        for (var n = 0; n < examples; n++)
+        {
+            var expectedEntropy = 0.0;
+            for (var s = 0; s < draws; s++)
+            {
+                var entropy = 0.0;
+                for (var c = 0; c < classes; c++)
+                {
+                    var lp = logProbabilities[s][n * classes + c];
+                    if (lp > double.NegativeInfinity) entropy -= Math.Exp(lp) * lp;
+                }
+                expectedEntropy += Math.Exp(logWeights[s] - logTotal) * entropy;
+            }
+            Assert.Equal(expectedEntropy, result.ExpectedEntropy[n], 1e-12);
+        }
+        Assert.InRange(result.LogProbabilities[7 * classes], -3e6, -1e6);
+        Assert.Equal(0.0, result.Probabilities[7 * classes]);
+    }
+
+    private static double LogSumOf(IEnumerable<double> values)
+    {
+        var all = values.ToArray();
+        var max = all.Max();
+        return max + Math.Log(all.Sum(v => Math.Exp(v - max)));
+    }
+
     [Fact]
     public void FloatInputsAndBadInputsAreHandled()
     {

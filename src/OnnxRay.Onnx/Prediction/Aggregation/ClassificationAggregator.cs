@@ -1,16 +1,27 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
 namespace OnnxRay.Onnx.Prediction.Aggregation;
 
 /// <summary>
 /// Streaming posterior-predictive aggregation for classification (samplers.md §6.1). Feed one draw at a time —
 /// class probabilities or logits for a batch of examples, laid out [examples × classes] — with an optional weight
 /// w_s ≥ 0 (weights need not sum to 1). Memory is O(examples × classes), independent of the number of draws.
-/// The mean is accumulated in log space, ln p̄_c = logsumexp_s(ln w_s + ln p_s,c) − ln Σw, so tiny probabilities survive.
+/// Each term w_s·p_s,c of the mean is added linearly in double precision while it is a normal number (≥ e^−700);
+/// smaller terms go to a log-sum-exp accumulator, so ln p̄ stays exact where p̄ underflows. Logits cost one
+/// (vectorised) exp each: softmax, entropy and the mean all come from e_c = exp(l_c − max).
 /// </summary>
 public sealed class ClassificationAggregator
 {
-    private readonly LogSumExpAccumulator[] _logMean;  // [examples × classes], un-normalised by Σw
-    private readonly double[] _weightedEntropy;         // Σ_s w_s·H[p_s] per example
-    private readonly double[] _logRow;                  // scratch: ln p_s,c for one example
+    /// <summary>ln of the smallest term added linearly; e^−700 ≈ 1e−304 is a normal double with full precision.</summary>
+    private const double LinearLogFloor = -700;
+
+    private readonly double[] _sum;                   // Σ_s w_s·p_s,c of the linear terms, [examples × classes]
+    private LogSumExpAccumulator[]? _tinySum;         // ln Σ of the terms below e^LinearLogFloor, made on first use
+    private readonly double[] _weightedEntropy;       // Σ_s w_s·H[p_s] per example
+    private readonly double[] _shifted;               // scratch: l − max(row), [examples × classes]
+    private readonly double[] _exps;                  // scratch: exp(l − max(row))
+    private readonly double[] _rowMax;                // scratch: max(row) per example
 
     /// <summary>An empty aggregate for <paramref name="examples"/> examples of <paramref name="classes"/> classes.</summary>
     public ClassificationAggregator(int examples, int classes)
@@ -19,9 +30,12 @@ public sealed class ClassificationAggregator
         if (classes < 2) throw new ArgumentOutOfRangeException(nameof(classes), classes, "need at least two classes");
         Examples = examples;
         Classes = classes;
-        _logMean = new LogSumExpAccumulator[checked(examples * classes)];
+        var length = checked(examples * classes);
+        _sum = new double[length];
         _weightedEntropy = new double[examples];
-        _logRow = new double[classes];
+        _shifted = new double[length];
+        _exps = new double[length];
+        _rowMax = new double[examples];
     }
 
     /// <summary>Number of examples per draw.</summary>
@@ -37,78 +51,132 @@ public sealed class ClassificationAggregator
     public double TotalWeight { get; private set; }
 
     /// <summary>Adds one draw's class probabilities p_s(c|x), [examples × classes].</summary>
-    public void AddProbabilities(ReadOnlySpan<double> probabilities, double weight = 1.0)
-    {
-        CheckLength(probabilities.Length);
-        DrawWeight.Validate(weight);
-        for (var n = 0; n < Examples; n++)
-        {
-            var row = probabilities.Slice(n * Classes, Classes);
-            for (var c = 0; c < Classes; c++)
-            {
-                var p = row[c];
-                if (!(p >= 0 && p <= 1 + 1e-6)) throw new ArgumentException($"example {n}, class {c}: probability {p} is not in [0, 1]", nameof(probabilities));
-                _logRow[c] = Math.Log(p);
-            }
-            Accumulate(n, weight);
-        }
-        Count(weight);
-    }
+    public void AddProbabilities(ReadOnlySpan<double> probabilities, double weight = 1.0) => AddProbabilitiesOf(probabilities, weight);
 
     /// <summary>Adds one draw's class probabilities from a float tensor, [examples × classes].</summary>
-    public void AddProbabilities(ReadOnlySpan<float> probabilities, double weight = 1.0) =>
-        AddProbabilities(Widen(probabilities), weight);
+    public void AddProbabilities(ReadOnlySpan<float> probabilities, double weight = 1.0) => AddProbabilitiesOf(probabilities, weight);
 
-    /// <summary>Adds one draw's logits, [examples × classes]; a stable log-softmax turns them into ln p_s,c.</summary>
-    public void AddLogits(ReadOnlySpan<double> logits, double weight = 1.0)
-    {
-        CheckLength(logits.Length);
-        DrawWeight.Validate(weight);
-        for (var n = 0; n < Examples; n++)
-        {
-            var row = logits.Slice(n * Classes, Classes);
-            foreach (var l in row)
-                if (double.IsNaN(l) || double.IsPositiveInfinity(l)) throw new ArgumentException($"example {n}: logit {l} is not usable", nameof(logits));
-            Softmax.Log(row, _logRow);
-            Accumulate(n, weight);
-        }
-        Count(weight);
-    }
+    /// <summary>Adds one draw's logits, [examples × classes]; softmax turns them into p_s,c.</summary>
+    public void AddLogits(ReadOnlySpan<double> logits, double weight = 1.0) => AddLogitsOf(logits, weight);
 
     /// <summary>Adds one draw's logits from a float tensor, [examples × classes].</summary>
-    public void AddLogits(ReadOnlySpan<float> logits, double weight = 1.0) => AddLogits(Widen(logits), weight);
+    public void AddLogits(ReadOnlySpan<float> logits, double weight = 1.0) => AddLogitsOf(logits, weight);
 
     /// <summary>The aggregate so far. Throws if no weight has been added.</summary>
     public ClassificationPrediction Result()
     {
         if (!(TotalWeight > 0)) throw new InvalidOperationException("no draws with positive weight have been added");
         var logTotal = Math.Log(TotalWeight);
-        var logMean = new double[_logMean.Length];
-        var mean = new double[_logMean.Length];
+        var logMean = new double[_sum.Length];
+        var mean = new double[_sum.Length];
         var expectedEntropy = new double[Examples];
         for (var i = 0; i < logMean.Length; i++)
         {
-            logMean[i] = _logMean[i].Value - logTotal;
+            if (_tinySum is null || _tinySum[i].Value == double.NegativeInfinity)
+            {
+                mean[i] = _sum[i] / TotalWeight;
+                logMean[i] = Math.Log(_sum[i]) - logTotal;
+                continue;
+            }
+            var tiny = new LogSumExpAccumulator();
+            tiny.Add(_tinySum[i].Value);
+            tiny.Add(Math.Log(_sum[i]));
+            logMean[i] = tiny.Value - logTotal;
             mean[i] = Math.Exp(logMean[i]);
         }
         for (var n = 0; n < Examples; n++) expectedEntropy[n] = _weightedEntropy[n] / TotalWeight;
         return new ClassificationPrediction(Examples, Classes, mean, logMean, expectedEntropy, DrawCount);
     }
 
-    private void Accumulate(int example, double weight)
+    private void AddLogitsOf<T>(ReadOnlySpan<T> logits, double weight) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        CheckLength(logits.Length);
+        DrawWeight.Validate(weight);
+        ShiftByRowMax(logits);
+        Count(weight);
+        if (weight == 0) return;
+        TensorPrimitives.Exp(_shifted, _exps);
+        var logWeight = Math.Log(weight);
+        for (var n = 0; n < Examples; n++) AccumulateRow(n, logits.Slice(n * Classes, Classes), weight, logWeight);
+    }
+
+    /// <summary>Validates the logits and writes l − max(row) to the scratch (−∞ as −double.MaxValue, so 0·d stays 0).</summary>
+    private void ShiftByRowMax<T>(ReadOnlySpan<T> logits) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (var n = 0; n < Examples; n++)
+        {
+            var row = logits.Slice(n * Classes, Classes);
+            var max = double.NegativeInfinity;
+            foreach (var value in row)
+            {
+                var l = double.CreateTruncating(value);
+                if (double.IsNaN(l) || double.IsPositiveInfinity(l)) throw new ArgumentException($"example {n}: logit {l} is not usable", nameof(logits));
+                if (l > max) max = l;
+            }
+            if (max == double.NegativeInfinity) throw new ArgumentException($"example {n}: every logit is −∞", nameof(logits));
+            _rowMax[n] = max;
+            var shifted = _shifted.AsSpan(n * Classes, Classes);
+            for (var c = 0; c < shifted.Length; c++) shifted[c] = Math.Max(double.CreateTruncating(row[c]) - max, double.MinValue);
+        }
+    }
+
+    /// <summary>
+    /// With d_c = l_c − max and e_c = exp(d_c): p_c = e_c/Σe, ln p_c = d_c − ln Σe, H = ln Σe − Σ e_c·d_c/Σe.
+    /// </summary>
+    private void AccumulateRow<T>(int example, ReadOnlySpan<T> logits, double weight, double logWeight) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var offset = example * Classes;
+        var shifted = _shifted.AsSpan(offset, Classes);
+        var exps = _exps.AsSpan(offset, Classes);
+        var sum = 0.0;
+        var dot = 0.0;
+        for (var c = 0; c < exps.Length; c++)
+        {
+            sum += exps[c];
+            dot += exps[c] * shifted[c];
+        }
+        var logSum = Math.Log(sum);
+        _weightedEntropy[example] += weight * (logSum - dot / sum);
+        var scale = weight / sum;
+        var linearFrom = LinearLogFloor + logSum - logWeight; // d_c ≥ this ⇔ w·p_c ≥ e^LinearLogFloor
+        var total = _sum.AsSpan(offset, Classes);
+        for (var c = 0; c < total.Length; c++)
+        {
+            if (shifted[c] >= linearFrom) total[c] += exps[c] * scale;
+            else AddTiny(offset + c, logWeight + (double.CreateTruncating(logits[c]) - _rowMax[example]) - logSum);
+        }
+    }
+
+    private void AddProbabilitiesOf<T>(ReadOnlySpan<T> probabilities, double weight) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckLength(probabilities.Length);
+        DrawWeight.Validate(weight);
+        for (var i = 0; i < probabilities.Length; i++)
+        {
+            var p = double.CreateTruncating(probabilities[i]);
+            if (!(p >= 0 && p <= 1 + 1e-6))
+                throw new ArgumentException($"example {i / Classes}, class {i % Classes}: probability {p} is not in [0, 1]", nameof(probabilities));
+        }
+        Count(weight);
         if (weight == 0) return;
         var logWeight = Math.Log(weight);
-        var entropy = 0.0;
-        var offset = example * Classes;
-        for (var c = 0; c < Classes; c++)
+        for (var n = 0; n < Examples; n++)
         {
-            var lp = _logRow[c];
-            _logMean[offset + c].Add(logWeight + lp);
-            if (!double.IsNegativeInfinity(lp)) entropy -= Math.Exp(lp) * lp; // 0·ln 0 = 0
+            var entropy = 0.0;
+            for (var c = 0; c < Classes; c++)
+            {
+                var i = n * Classes + c;
+                var p = double.CreateTruncating(probabilities[i]);
+                var logP = Math.Log(p);
+                if (p > 0) entropy -= p * logP; // 0·ln 0 = 0
+                if (logWeight + logP >= LinearLogFloor) _sum[i] += weight * p;
+                else AddTiny(i, logWeight + logP);
+            }
+            _weightedEntropy[n] += weight * entropy;
         }
-        _weightedEntropy[example] += weight * entropy;
     }
+
+    private void AddTiny(int index, double logTerm) => (_tinySum ??= new LogSumExpAccumulator[_sum.Length])[index].Add(logTerm);
 
     private void Count(double weight)
     {
@@ -120,12 +188,5 @@ public sealed class ClassificationAggregator
     {
         if (length != Examples * Classes)
             throw new ArgumentException($"a draw must hold examples × classes = {Examples} × {Classes} = {Examples * Classes} values, got {length}");
-    }
-
-    private static double[] Widen(ReadOnlySpan<float> values)
-    {
-        var result = new double[values.Length];
-        for (var i = 0; i < values.Length; i++) result[i] = values[i];
-        return result;
     }
 }

@@ -3,17 +3,6 @@ namespace OnnxRay.Onnx.Prediction.Aggregation;
 /// <summary>Numerically stable softmax over one row of logits.</summary>
 public static class Softmax
 {
-    /// <summary>ln softmax(logits) = logits − logsumexp(logits), written to <paramref name="destination"/>.</summary>
-    public static void Log(ReadOnlySpan<double> logits, Span<double> destination)
-    {
-        var max = Max(logits);
-        var sum = 0.0;
-        foreach (var l in logits) sum += Math.Exp(l - max);
-        var logSum = Math.Log(sum);
-        // (l − max) − ln Σ keeps full precision where l − (max + ln Σ) would round at large |max|
-        for (var i = 0; i < logits.Length; i++) destination[i] = logits[i] - max - logSum;
-    }
-
     /// <summary>softmax(logits) written to <paramref name="destination"/>.</summary>
     public static void Probabilities(ReadOnlySpan<double> logits, Span<double> destination)
     {
