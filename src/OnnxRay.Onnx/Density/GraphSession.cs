@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using OnnxRay.Onnx.Errors;
 
 namespace OnnxRay.Onnx.Density;
@@ -7,21 +8,24 @@ namespace OnnxRay.Onnx.Density;
 /// One InferenceSession over one density graph with every buffer bound once: θ (and its per-tensor views, slices of the
 /// same array), the scalar scale inputs and the outputs are pinned managed arrays (zero copy on CPU), bound once to an
 /// IoBinding with preallocated outputs, so an evaluation allocates nothing.
+/// With <c>bindCallerMemory</c> (large D) the session has no θ or gradient array of its own: each
+/// <see cref="Run(ReadOnlySpan{float}, Span{float}, float, float)"/> binds θ, its views and the gradient output to the
+/// caller's memory for that call (a few OrtValue headers per call instead of two extra θ-sized arrays and two copies).
 /// </summary>
-internal sealed class GraphSession : IDisposable
+internal sealed unsafe class GraphSession : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
     private readonly OrtIoBinding _binding;
-    private readonly string[] _inputNames;
+    private readonly string[] _dataInputNames;
     private readonly List<OrtValue> _owned = [];
-    private readonly int _firstDataInput;
 
-    public GraphSession(DensityGraph graph, OrtLogDensityOptions options)
+    public GraphSession(DensityGraph graph, OrtLogDensityOptions options, bool bindCallerMemory = false)
     {
         Graph = graph;
-        Theta = new float[graph.Layout.Dimension];
-        Gradient = new float[graph.HasGradient ? graph.Layout.Dimension : 0];
+        BindsCallerMemory = bindCallerMemory;
+        Theta = bindCallerMemory ? [] : new float[graph.Layout.Dimension];
+        Gradient = bindCallerMemory || !graph.HasGradient ? [] : new float[graph.Layout.Dimension];
         using var sessionOptions = CreateSessionOptions(options);
         IO.ExternalDataFolder.Apply(sessionOptions, graph.Model, graph.ExternalDataFolder, graph.Model.Graph.Name);
         try
@@ -32,25 +36,27 @@ internal sealed class GraphSession : IDisposable
         {
             throw new OnnxFormatException(graph.Model.Graph.Name, "ONNX Runtime rejected the generated density graph: " + e.Message, e);
         }
-        var names = new List<string> { DensityGraph.ThetaInput, DensityGraph.LikelihoodScaleInput, DensityGraph.PriorWeightInput };
-        var values = new List<OrtValue> { Own(OrtValue.CreateTensorValueFromMemory(Theta, [Theta.Length])) };
-        values.Add(Own(OrtValue.CreateTensorValueFromMemory(_scale, [])));
-        values.Add(Own(OrtValue.CreateTensorValueFromMemory(_priorWeight, [])));
-        foreach (var view in graph.ThetaViews)
-        {
-            names.Add(view.InputName);
-            values.Add(Own(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(Theta, view.Offset, (int)view.Length), view.Shape)));
-        }
-        _firstDataInput = names.Count;
-        names.AddRange(graph.DataInputs.Select(d => d.Name)); // bound by SetData
-        _inputNames = names.ToArray();
         _scale[0] = (float)graph.DefaultLikelihoodScale;
         _priorWeight[0] = 1f;
+        var names = new List<string> { DensityGraph.LikelihoodScaleInput, DensityGraph.PriorWeightInput };
+        var values = new List<OrtValue> { Own(OrtValue.CreateTensorValueFromMemory(_scale, [])), Own(OrtValue.CreateTensorValueFromMemory(_priorWeight, [])) };
+        if (!bindCallerMemory)
+        {
+            names.Add(DensityGraph.ThetaInput);
+            values.Add(Own(OrtValue.CreateTensorValueFromMemory(Theta, [Theta.Length])));
+            foreach (var view in graph.ThetaViews)
+            {
+                names.Add(view.InputName);
+                values.Add(Own(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(Theta, view.Offset, (int)view.Length), view.Shape)));
+            }
+        }
         // Bound once: a Run then passes no names or values across the native boundary (per-call cost on small graphs).
         _binding = _session.CreateIoBinding();
-        for (var i = 0; i < _firstDataInput; i++) _binding.BindInput(_inputNames[i], values[i]);
+        for (var i = 0; i < names.Count; i++) _binding.BindInput(names[i], values[i]);
         _binding.BindOutput(DensityGraph.LogDensityOutput, Own(OrtValue.CreateTensorValueFromMemory(_logDensity, [])));
-        if (graph.HasGradient) _binding.BindOutput(DensityGraph.GradientOutput, Own(OrtValue.CreateTensorValueFromMemory(Gradient, [Gradient.Length])));
+        if (graph.HasGradient && !bindCallerMemory)
+            _binding.BindOutput(DensityGraph.GradientOutput, Own(OrtValue.CreateTensorValueFromMemory(Gradient, [Gradient.Length])));
+        _dataInputNames = graph.DataInputs.Select(d => d.Name).ToArray(); // bound by SetData
     }
 
     private readonly float[] _scale = new float[1];
@@ -59,25 +65,97 @@ internal sealed class GraphSession : IDisposable
 
     public DensityGraph Graph { get; }
 
-    /// <summary>Pinned θ buffer read by every Run.</summary>
+    /// <summary>True when every Run binds the caller's θ and gradient (no <see cref="Theta"/>/<see cref="Gradient"/> arrays).</summary>
+    public bool BindsCallerMemory { get; }
+
+    /// <summary>Pinned θ buffer read by every Run (empty when <see cref="BindsCallerMemory"/>).</summary>
     public float[] Theta { get; }
 
-    /// <summary>Pinned gradient buffer written by every Run (empty for value-only graphs).</summary>
+    /// <summary>Pinned gradient buffer written by every Run (empty for value-only graphs and when <see cref="BindsCallerMemory"/>).</summary>
     public float[] Gradient { get; }
 
     /// <summary>Binds the data values (in <see cref="DensityGraph.DataInputs"/> order); the caller keeps them alive.</summary>
     public void SetData(IReadOnlyList<OrtValue> data)
     {
-        for (var i = 0; i < data.Count; i++) _binding.BindInput(_inputNames[_firstDataInput + i], data[i]);
+        for (var i = 0; i < data.Count; i++) _binding.BindInput(_dataInputNames[i], data[i]);
     }
 
-    /// <summary>Runs the graph and returns log_density (float32 widened).</summary>
+    /// <summary>Runs the graph on the θ in <see cref="Theta"/> and returns log_density (float32 widened).</summary>
     public double Run(float likelihoodScale, float priorWeight)
     {
+        if (BindsCallerMemory) throw new InvalidOperationException("this session binds the caller's θ; call Run(theta, gradient, ...).");
         _scale[0] = likelihoodScale;
         _priorWeight[0] = priorWeight;
         _session.RunWithBinding(_runOptions, _binding);
         return _logDensity[0];
+    }
+
+    /// <summary>
+    /// Runs the graph on <paramref name="theta"/> and writes the gradient into <paramref name="gradient"/> (empty for
+    /// value-only graphs): copied through the session's own arrays, or bound in place when <see cref="BindsCallerMemory"/>.
+    /// </summary>
+    public double Run(ReadOnlySpan<float> theta, Span<float> gradient, float likelihoodScale, float priorWeight)
+    {
+        if (!BindsCallerMemory)
+        {
+            theta.CopyTo(Theta);
+            var value = Run(likelihoodScale, priorWeight);
+            Gradient.AsSpan().CopyTo(gradient);
+            return value;
+        }
+        if (theta.Length != Graph.Layout.Dimension || gradient.Length != (Graph.HasGradient ? Graph.Layout.Dimension : 0))
+            throw new ArgumentException($"θ and gradient need {Graph.Layout.Dimension} elements; got {theta.Length} and {gradient.Length}.");
+        _scale[0] = likelihoodScale;
+        _priorWeight[0] = priorWeight;
+        var values = new List<OrtValue>(Graph.ThetaViews.Count + 2);
+        // Pinned for this Run only; the binding keeps headers to this memory until the next Run rebinds them, never reads them in between.
+        fixed (float* t = theta)
+        fixed (float* g = gradient)
+        {
+            try
+            {
+                _binding.BindInput(DensityGraph.ThetaInput, Wrap(values, t, theta.Length, [theta.Length]));
+                foreach (var view in Graph.ThetaViews)
+                    _binding.BindInput(view.InputName, Wrap(values, t + view.Offset, view.Length, view.Shape));
+                if (Graph.HasGradient) _binding.BindOutput(DensityGraph.GradientOutput, Wrap(values, g, gradient.Length, [gradient.Length]));
+                _session.RunWithBinding(_runOptions, _binding);
+            }
+            finally
+            {
+                foreach (var v in values) v.Dispose();
+            }
+        }
+        return _logDensity[0];
+    }
+
+    /// <summary>
+    /// Runs the graph on <paramref name="theta"/> and adds its gradient to <paramref name="sum"/>: straight from
+    /// <see cref="Gradient"/>, or through <paramref name="scratch"/> (θ-sized) when <see cref="BindsCallerMemory"/>.
+    /// </summary>
+    public double RunAccumulating(ReadOnlySpan<float> theta, Span<float> sum, Span<float> scratch, float likelihoodScale, float priorWeight)
+    {
+        double value;
+        ReadOnlySpan<float> gradient;
+        if (BindsCallerMemory)
+        {
+            value = Run(theta, scratch, likelihoodScale, priorWeight);
+            gradient = scratch;
+        }
+        else
+        {
+            theta.CopyTo(Theta);
+            value = Run(likelihoodScale, priorWeight);
+            gradient = Gradient;
+        }
+        for (var i = 0; i < sum.Length; i++) sum[i] += gradient[i];
+        return value;
+    }
+
+    private static OrtValue Wrap(List<OrtValue> values, float* data, long length, long[] shape)
+    {
+        var value = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, shape, (IntPtr)data, length * sizeof(float));
+        values.Add(value);
+        return value;
     }
 
     public void Dispose()

@@ -29,6 +29,7 @@ public sealed class OrtLogDensity : ILogDensity, ICheckpointableDensity, IDispos
     private GraphSession? _remainder, _valueMain, _valueRemainder;
     private List<OrtValue[]>? _chunks;
     private OrtValue[]? _remainderChunk;
+    private float[]? _chunkGradient;
 
     private OrtLogDensity(OnnxModel model, DensityData data, DensityOptions density, OrtLogDensityOptions options, ParameterLayout layout, GradientRuleRegistry registry)
     {
@@ -41,12 +42,13 @@ public sealed class OrtLogDensity : ILogDensity, ICheckpointableDensity, IDispos
         BatchSize = options.BatchSize is { } b && b < data.Count ? b : data.Count;
         if (BatchSize <= 0) throw new DataMismatchException(data.Source, "*", "the data set is empty.");
         IsStochastic = BatchSize < DataSetSize;
+        BindsCallerMemory = layout.Dimension >= options.BindCallerMemoryFromDimension;
         var scale = (double)DataSetSize / BatchSize;
         var firstBatch = data.Rows(0, BatchSize);
         var graph = DensityGraphBuilder.Build(model, layout, density, firstBatch, scale, withGradient: true, registry);
         Layout = graph.Layout;
         InitialTheta = Layout.ReadInitialTheta(model);
-        _main = new GraphSession(graph, options);
+        _main = new GraphSession(graph, options, BindsCallerMemory);
         if (IsStochastic)
         {
             var random = options.MinibatchRandom
@@ -86,6 +88,9 @@ public sealed class OrtLogDensity : ILogDensity, ICheckpointableDensity, IDispos
     public long BatchSize { get; }
     public IReadOnlyList<ParameterGroup> Groups => Layout.Groups;
 
+    /// <summary>True when evaluations bind ONNX Runtime to the caller's θ and gradient (see <see cref="OrtLogDensityOptions.BindCallerMemoryFromDimension"/>).</summary>
+    public bool BindsCallerMemory { get; }
+
     /// <summary>Number of gradient evaluations so far (all kinds).</summary>
     public long Evaluations { get; private set; }
 
@@ -94,9 +99,7 @@ public sealed class OrtLogDensity : ILogDensity, ICheckpointableDensity, IDispos
         if (!IsStochastic) return EvaluateExact(theta, gradient);
         CheckLengths(theta, gradient);
         GatherBatch(_feeder!.Next());
-        theta.CopyTo(_main.Theta);
-        var value = _main.Run((float)((double)DataSetSize / BatchSize), 1f);
-        _main.Gradient.CopyTo(gradient);
+        var value = _main.Run(theta, gradient, (float)((double)DataSetSize / BatchSize), 1f);
         Evaluations++;
         return value;
     }
@@ -105,31 +108,27 @@ public sealed class OrtLogDensity : ILogDensity, ICheckpointableDensity, IDispos
     {
         CheckLengths(theta, gradient);
         var chunks = Chunks();
-        theta.CopyTo(_main.Theta);
         if (!IsStochastic)
         {
-            var v = _main.Run(1f, 1f);
-            _main.Gradient.CopyTo(gradient);
+            var v = _main.Run(theta, gradient, 1f, 1f);
             Evaluations++;
             return v;
         }
-        // Chunks of B with scale 1; the prior enters once (first chunk). Sums in double.
+        // Chunks of B with scale 1; the prior enters once (first chunk). Sums in double. Binding the caller's memory,
+        // each chunk's gradient lands in one scratch array (allocated at the first exact minibatch evaluation).
         var total = 0.0;
-        Span<float> acc = gradient;
-        acc.Clear();
+        var scratch = BindsCallerMemory ? _chunkGradient ??= new float[Dimension] : [];
+        gradient.Clear();
         for (var c = 0; c < chunks.Count; c++)
         {
             _main.SetData(chunks[c]);
-            total += _main.Run(1f, c == 0 ? 1f : 0f);
-            Accumulate(acc, _main.Gradient);
+            total += _main.RunAccumulating(theta, gradient, scratch, 1f, c == 0 ? 1f : 0f);
         }
         if (_remainderChunk is not null)
         {
             var r = _remainder ??= BuildSession(DataSetSize - DataSetSize % BatchSize, DataSetSize % BatchSize, true);
-            theta.CopyTo(r.Theta);
             r.SetData(_remainderChunk);
-            total += r.Run(1f, 0f);
-            Accumulate(acc, r.Gradient);
+            total += r.RunAccumulating(theta, gradient, scratch, 1f, 0f);
         }
         _main.SetData(_batchValues);
         Evaluations++;
@@ -141,19 +140,17 @@ public sealed class OrtLogDensity : ILogDensity, ICheckpointableDensity, IDispos
         if (theta.Length != Dimension) throw new ArgumentException($"θ has {theta.Length} elements; the density has {Dimension}.");
         var chunks = Chunks();
         var main = _valueMain ??= BuildSession(0, BatchSize, false);
-        theta.CopyTo(main.Theta);
         var total = 0.0;
         for (var c = 0; c < chunks.Count; c++)
         {
             main.SetData(chunks[c]);
-            total += main.Run(1f, c == 0 ? 1f : 0f);
+            total += main.Run(theta, [], 1f, c == 0 ? 1f : 0f);
         }
         if (_remainderChunk is not null)
         {
             var r = _valueRemainder ??= BuildSession(DataSetSize - DataSetSize % BatchSize, DataSetSize % BatchSize, false);
-            theta.CopyTo(r.Theta);
             r.SetData(_remainderChunk);
-            total += r.Run(1f, 0f);
+            total += r.Run(theta, [], 1f, 0f);
         }
         return total;
     }
@@ -207,7 +204,7 @@ public sealed class OrtLogDensity : ILogDensity, ICheckpointableDensity, IDispos
     private GraphSession BuildSession(long firstRow, long rows, bool withGradient)
     {
         var graph = DensityGraphBuilder.Build(_model, Layout, _density, _data.Rows(firstRow, rows), 1.0, withGradient, _registry);
-        return new GraphSession(graph, _options);
+        return new GraphSession(graph, _options, BindsCallerMemory);
     }
 
     /// <summary>Zero-copy views of the data in full chunks of B rows (and the remainder), created once.</summary>
@@ -233,11 +230,6 @@ public sealed class OrtLogDensity : ILogDensity, ICheckpointableDensity, IDispos
             var destination = _batchBuffers[k];
             for (var i = 0; i < indices.Length; i++) Array.Copy(source.Data, (long)indices[i] * row, destination, (long)i * row, row);
         }
-    }
-
-    private static void Accumulate(Span<float> into, ReadOnlySpan<float> add)
-    {
-        for (var i = 0; i < into.Length; i++) into[i] += add[i];
     }
 
     private void CheckLengths(ReadOnlySpan<float> theta, Span<float> gradient)
