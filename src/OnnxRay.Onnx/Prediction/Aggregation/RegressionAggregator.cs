@@ -1,3 +1,4 @@
+using System.Numerics;
 using OnnxRay.Abstractions;
 
 namespace OnnxRay.Onnx.Prediction.Aggregation;
@@ -21,6 +22,7 @@ public sealed class RegressionAggregator
     private readonly ChainRandom? _reservoirRandom;
     private int _positiveDraws;
     private double[]? _fixedSds; // the σ array shared by kept draws of one fixed noise sd
+    private double[]? _widened;  // scratch: one float draw in double
 
     /// <summary>An empty aggregate for <paramref name="outputs"/> scalar outputs.</summary>
     public RegressionAggregator(int outputs, RegressionAggregatorOptions? options = null)
@@ -83,23 +85,31 @@ public sealed class RegressionAggregator
         AddDraw(Widen(means), Widen(sds), weight);
 
     /// <summary>
-    /// Adds a draw of float point predictions with a fixed noise sd σ: the same arithmetic as the general overload in
-    /// one pass without temporaries (the serving path calls it once per draw), kept draws sharing one σ array.
+    /// Adds a draw of float point predictions with a fixed noise sd σ: the same arithmetic as the general overload,
+    /// vectorised when no targets are scored (the serving path calls it once per draw); kept draws share one σ array.
     /// </summary>
     public void AddDraw(ReadOnlySpan<float> means, double noiseSd, double weight = 1.0)
     {
         if (means.Length != Outputs) throw new ArgumentException($"expected {Outputs} means, got {means.Length}", nameof(means));
         DrawWeight.Validate(weight);
         if (!(noiseSd > 0) || !double.IsFinite(noiseSd)) throw new ArgumentException($"noise sd {noiseSd} must be positive and finite", nameof(noiseSd));
-        for (var i = 0; i < Outputs; i++)
+        var widened = _widened ??= new double[Outputs];
+        for (var i = 0; i < widened.Length; i++)
+        {
             if (!float.IsFinite(means[i])) throw new ArgumentException($"output {i}: mean {means[i]} is not finite", nameof(means));
+            widened[i] = means[i];
+        }
 
         DrawCount++;
         if (weight == 0) return;
         var newTotal = TotalWeight + weight;
         var fraction = weight / newTotal;
-        var logWeight = Math.Log(weight);
-        for (var i = 0; i < Outputs; i++) Update(i, means[i], noiseSd, weight, fraction, logWeight);
+        if (_logDensity is null) WelfordStep(widened, noiseSd, weight, fraction);
+        else
+        {
+            var logWeight = Math.Log(weight);
+            for (var i = 0; i < Outputs; i++) Update(i, widened[i], noiseSd, weight, fraction, logWeight);
+        }
         TotalWeight = newTotal;
         if (KeepSlot() is not (var slot and >= 0)) return;
         if (_fixedSds is null || _fixedSds[0] != noiseSd)
@@ -107,7 +117,7 @@ public sealed class RegressionAggregator
             _fixedSds = new double[Outputs];
             Array.Fill(_fixedSds, noiseSd);
         }
-        Store(slot, Widen(means), _fixedSds, weight);
+        Store(slot, widened.ToArray(), _fixedSds, weight);
     }
 
     /// <summary>The aggregate so far. Throws if no weight has been added.</summary>
@@ -147,6 +157,32 @@ public sealed class RegressionAggregator
         _weightedVariance[i] += weight * sd * sd;
         if (_logDensity is not null)
             _logDensity[i].Add(logWeight + GaussianMixture.NormalLogDensity(_options.Targets![i], mean, sd));
+    }
+
+    /// <summary>
+    /// <see cref="Update"/> of every output with one noise sd and no log density, in SIMD lanes: the same operations
+    /// in the same order, so the same results.
+    /// </summary>
+    private void WelfordStep(ReadOnlySpan<double> means, double sd, double weight, double fraction)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var f = new Vector<double>(fraction);
+            var w = new Vector<double>(weight);
+            var variance = new Vector<double>(weight * sd * sd);
+            for (; i <= means.Length - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                var x = new Vector<double>(means[i..]);
+                var oldMean = new Vector<double>(_mean.AsSpan(i));
+                var delta = x - oldMean;
+                var newMean = oldMean + f * delta;
+                newMean.CopyTo(_mean.AsSpan(i));
+                (new Vector<double>(_m2.AsSpan(i)) + w * delta * (x - newMean)).CopyTo(_m2.AsSpan(i));
+                (new Vector<double>(_weightedVariance.AsSpan(i)) + variance).CopyTo(_weightedVariance.AsSpan(i));
+            }
+        }
+        for (; i < means.Length; i++) Update(i, means[i], sd, weight, fraction, 0);
     }
 
     /// <summary>Where the next positive-weight draw is kept: appended, replacing a reservoir slot, or −1 (not kept).</summary>
