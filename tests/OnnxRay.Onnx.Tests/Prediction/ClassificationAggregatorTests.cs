@@ -206,6 +206,11 @@ public class ClassificationAggregatorTests
         var error = Assert.Throws<ArgumentException>(() => aggregator.AddProbabilities(new double[] { 0.2, 0.3, 0.5, -0.1, 1, 0.1 }));
         Assert.Contains("example 1", error.Message);
         Assert.Throws<ArgumentException>(() => aggregator.AddLogits(new double[5]));
+        var nan = Assert.Throws<ArgumentException>(() => aggregator.AddLogits(new[] { 0f, 1f, 2f, 0f, float.NaN, 1f }));
+        Assert.Contains("example 1: logit NaN", nan.Message);
+        var masked = Assert.Throws<ArgumentException>(() => aggregator.AddLogits(new[] { 0, 1, 2, double.NegativeInfinity, double.NegativeInfinity, double.NegativeInfinity }));
+        Assert.Contains("example 1: every logit is −∞", masked.Message);
+        Assert.Equal(1, aggregator.DrawCount); // rejected draws change nothing
         Assert.Throws<ArgumentOutOfRangeException>(() => aggregator.AddLogits(new double[6], -1));
         Assert.Throws<InvalidOperationException>(() => new ClassificationAggregator(1, 2).Result());
     }

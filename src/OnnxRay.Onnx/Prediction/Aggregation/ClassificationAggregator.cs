@@ -21,7 +21,10 @@ public sealed class ClassificationAggregator
     private readonly double[] _weightedEntropy;       // Σ_s w_s·H[p_s] per example
     private readonly double[] _shifted;               // scratch: l − max(row), [examples × classes]
     private readonly double[] _exps;                  // scratch: exp(l − max(row))
-    private readonly double[] _rowMax;                // scratch: max(row) per example
+    private readonly double[] _rowSum;                // scratch per example: Σ_c e_c
+    private readonly double[] _rowLogSum;             //   ln Σ_c e_c
+    private readonly double[] _rowDot;                //   Σ_c e_c·d_c
+    private readonly double[] _rowMin;                //   min_c d_c
 
     /// <summary>An empty aggregate for <paramref name="examples"/> examples of <paramref name="classes"/> classes.</summary>
     public ClassificationAggregator(int examples, int classes)
@@ -35,7 +38,10 @@ public sealed class ClassificationAggregator
         _weightedEntropy = new double[examples];
         _shifted = new double[length];
         _exps = new double[length];
-        _rowMax = new double[examples];
+        _rowSum = new double[examples];
+        _rowLogSum = new double[examples];
+        _rowDot = new double[examples];
+        _rowMin = new double[examples];
     }
 
     /// <summary>Number of examples per draw.</summary>
@@ -96,54 +102,90 @@ public sealed class ClassificationAggregator
         Count(weight);
         if (weight == 0) return;
         TensorPrimitives.Exp(_shifted, _exps);
+        RowSums();
+        TensorPrimitives.Log(_rowSum, _rowLogSum);
         var logWeight = Math.Log(weight);
-        for (var n = 0; n < Examples; n++) AccumulateRow(n, logits.Slice(n * Classes, Classes), weight, logWeight);
+        for (var n = 0; n < Examples; n++) AccumulateRow(n, weight, logWeight);
     }
 
-    /// <summary>Validates the logits and writes l − max(row) to the scratch (−∞ as −double.MaxValue, so 0·d stays 0).</summary>
+    /// <summary>Validates the logits and writes d = l − max(row) to the scratch (exactly, in double).</summary>
     private void ShiftByRowMax<T>(ReadOnlySpan<T> logits) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (var n = 0; n < Examples; n++)
         {
             var row = logits.Slice(n * Classes, Classes);
-            var max = double.NegativeInfinity;
-            foreach (var value in row)
-            {
-                var l = double.CreateTruncating(value);
-                if (double.IsNaN(l) || double.IsPositiveInfinity(l)) throw new ArgumentException($"example {n}: logit {l} is not usable", nameof(logits));
-                if (l > max) max = l;
-            }
-            if (max == double.NegativeInfinity) throw new ArgumentException($"example {n}: every logit is −∞", nameof(logits));
-            _rowMax[n] = max;
             var shifted = _shifted.AsSpan(n * Classes, Classes);
-            for (var c = 0; c < shifted.Length; c++) shifted[c] = Math.Max(double.CreateTruncating(row[c]) - max, double.MinValue);
+            var max = double.NegativeInfinity;
+            var min = double.PositiveInfinity;
+            var unusable = false;
+            for (var c = 0; c < shifted.Length; c++)
+            {
+                var l = double.CreateTruncating(row[c]);
+                shifted[c] = l;
+                unusable |= !(l < double.PositiveInfinity); // NaN or +∞
+                max = l > max ? l : max;
+                min = l < min ? l : min;
+            }
+            if (unusable || max == double.NegativeInfinity) ThrowUnusable(n, shifted);
+            for (var c = 0; c < shifted.Length; c++) shifted[c] -= max;
+            _rowMin[n] = min - max;
+        }
+    }
+
+    private static void ThrowUnusable(int example, ReadOnlySpan<double> row)
+    {
+        foreach (var l in row)
+            if (!(l < double.PositiveInfinity)) throw new ArgumentException($"example {example}: logit {l} is not usable", "logits");
+        throw new ArgumentException($"example {example}: every logit is −∞", "logits");
+    }
+
+    /// <summary>Σe and Σ e·d per row (0 for the e = 0 of d = −∞, where e·d would be NaN).</summary>
+    private void RowSums()
+    {
+        for (var n = 0; n < Examples; n++)
+        {
+            var shifted = _shifted.AsSpan(n * Classes, Classes);
+            var exps = _exps.AsSpan(n * Classes, Classes);
+            var sum = 0.0;
+            var dot = 0.0;
+            for (var c = 0; c < exps.Length; c++)
+            {
+                sum += exps[c];
+                dot += exps[c] * shifted[c];
+            }
+            if (double.IsNaN(dot))
+            {
+                dot = 0;
+                for (var c = 0; c < exps.Length; c++) if (exps[c] > 0) dot += exps[c] * shifted[c];
+            }
+            _rowSum[n] = sum;
+            _rowDot[n] = dot;
         }
     }
 
     /// <summary>
     /// With d_c = l_c − max and e_c = exp(d_c): p_c = e_c/Σe, ln p_c = d_c − ln Σe, H = ln Σe − Σ e_c·d_c/Σe.
     /// </summary>
-    private void AccumulateRow<T>(int example, ReadOnlySpan<T> logits, double weight, double logWeight) where T : unmanaged, IFloatingPointIeee754<T>
+    private void AccumulateRow(int example, double weight, double logWeight)
     {
         var offset = example * Classes;
         var shifted = _shifted.AsSpan(offset, Classes);
         var exps = _exps.AsSpan(offset, Classes);
-        var sum = 0.0;
-        var dot = 0.0;
-        for (var c = 0; c < exps.Length; c++)
-        {
-            sum += exps[c];
-            dot += exps[c] * shifted[c];
-        }
-        var logSum = Math.Log(sum);
-        _weightedEntropy[example] += weight * (logSum - dot / sum);
-        var scale = weight / sum;
+        var logSum = _rowLogSum[example];
+        var inverseSum = 1 / _rowSum[example];
+        _weightedEntropy[example] += weight * (logSum - _rowDot[example] * inverseSum);
+        var scale = weight * inverseSum;
         var linearFrom = LinearLogFloor + logSum - logWeight; // d_c ≥ this ⇔ w·p_c ≥ e^LinearLogFloor
         var total = _sum.AsSpan(offset, Classes);
+        if (_rowMin[example] >= linearFrom)
+        {
+            for (var c = 0; c < total.Length; c++) total[c] += exps[c] * scale;
+            return;
+        }
         for (var c = 0; c < total.Length; c++)
         {
             if (shifted[c] >= linearFrom) total[c] += exps[c] * scale;
-            else AddTiny(offset + c, logWeight + (double.CreateTruncating(logits[c]) - _rowMax[example]) - logSum);
+            else AddTiny(offset + c, logWeight + (shifted[c] - logSum));
         }
     }
 
