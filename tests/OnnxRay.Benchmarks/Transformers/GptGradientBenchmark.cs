@@ -95,7 +95,8 @@ public sealed class GptGradientBenchmark : IBenchmark
     {
         var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         var entry = Environment.GetCommandLineArgs()[0];
-        if (entry.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)) psi.ArgumentList.Add(entry);
+        // Under the dotnet host the entry assembly is its first argument; the apphost (dotnet run) takes none.
+        if (entry.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) && Path.GetFileNameWithoutExtension(psi.FileName) == "dotnet") psi.ArgumentList.Add(entry);
         psi.ArgumentList.Add("gpt-gradient");
         foreach (var arg in args) psi.ArgumentList.Add(arg);
         psi.ArgumentList.Add("--child");
