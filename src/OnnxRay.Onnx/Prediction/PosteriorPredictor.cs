@@ -139,7 +139,7 @@ public sealed class PosteriorPredictor : IDisposable
 
     /// <summary>
     /// Draw 0 first (it fixes the output length), then the rest in waves whose outputs land in one buffer, each wave's
-    /// draws in parallel and then aggregated in draw order.
+    /// draws in parallel, aggregated in draw order while the wave's other draws still run.
     /// </summary>
     private PredictionResult Evaluate(IDrawRunner runner, IDrawSource draws, List<OrtValue[]> chunks, int rows, double[]? regressionTargets)
     {
@@ -180,16 +180,26 @@ public sealed class PosteriorPredictor : IDisposable
             });
         }
 
+        var inOrder = new InOrderAggregation(wave, k => aggregate.Add(buffer.AsSpan(k * length, length), Sigma(logSigmas[k])));
         for (var first = 0; first < m; first += wave)
         {
             var count = Math.Min(wave, m - first);
             var from = first == 0 ? 1 : 0; // draw 0 is already in slot 0
             var waveStart = first;
+            inOrder.Start(count, from);
             if (_options.Parallelism == 1 || count - from < 2)
-                for (var k = from; k < count; k++) RunInto(waveStart + k, k);
+                for (var k = from; k < count; k++)
+                {
+                    RunInto(waveStart + k, k);
+                    inOrder.Finished(k);
+                }
             else
-                Parallel.For(from, count, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism }, k => RunInto(waveStart + k, k));
-            for (var k = 0; k < count; k++) aggregate.Add(buffer.AsSpan(k * length, length), Sigma(logSigmas[k]));
+                Parallel.For(from, count, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism }, k =>
+                {
+                    RunInto(waveStart + k, k);
+                    inOrder.Finished(k);
+                });
+            inOrder.Drain();
         }
         return aggregate.Result(rows, m, _options.KeepPerDrawOutputs ? buffer : null);
     }
