@@ -91,7 +91,7 @@ public sealed class ChainReader : IDisposable
     public IReadOnlyList<DrawStats> ReadStats()
     {
         var path = Path.Combine(_folder, DrawStats.FileName);
-        var committed = _index.StatsLength(ChainWriter.StatsHeaderLength);
+        var committed = _index.CommittedStatsLength;
         var bytes = new byte[committed];
         using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
         {

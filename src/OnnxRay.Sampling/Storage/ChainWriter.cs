@@ -57,6 +57,13 @@ internal sealed class ChainWriter
         _chunks.Clear();
         _chunks.AddRange(index.Chunks.Take(committedChunks));
         _completed = false;
+        if (committedChunks == 0)
+        {
+            // Nothing committed: start from this version's header (a run made before the energy column has a shorter one).
+            AtomicFile.WriteAllBytes(StatsPath, Encoding.ASCII.GetBytes(DrawStats.Header));
+            WriteIndex();
+            return;
+        }
         using (var stats = new FileStream(StatsPath, FileMode.Open, FileAccess.Write))
         {
             if (stats.Length < StatsLength)

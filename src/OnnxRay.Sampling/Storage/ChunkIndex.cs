@@ -24,7 +24,9 @@ public sealed record ChunkIndex
     public long DrawCount => Chunks.Count == 0 ? 0 : Chunks[^1].FirstDraw + Chunks[^1].DrawCount;
 
     /// <summary>Byte length of stats.csv that belongs to committed chunks (the header alone before the first chunk).</summary>
-    public long StatsLength(long headerLength) => Chunks.Count == 0 ? headerLength : Chunks[^1].StatsEnd;
+    /// <summary>Bytes of stats.csv that the committed chunks cover; 0 before the first commit, when the header alone is
+    /// there (and may be an older version's: resuming rewrites it).</summary>
+    public long CommittedStatsLength => Chunks.Count == 0 ? 0 : Chunks[^1].StatsEnd;
 
     internal void Write(string path) => AtomicFile.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(this, RunManifest.Json));
 

@@ -70,7 +70,7 @@ public sealed class RunFolder : IDisposable
             }
             var statsPath = RunLayout.StatsPath(folder, k);
             if (!File.Exists(statsPath)) throw new RunFolderException(statsPath, $"stats of chain {k} are missing.");
-            var committed = index.StatsLength(ChainWriter.StatsHeaderLength);
+            var committed = index.CommittedStatsLength;
             if (new FileInfo(statsPath).Length < committed)
                 throw new RunFolderException(statsPath, $"stats of chain {k} are truncated: {new FileInfo(statsPath).Length} bytes, committed chunks need {committed}.");
             chains[k] = new ChainReader(folder, k, index, headerLengths);

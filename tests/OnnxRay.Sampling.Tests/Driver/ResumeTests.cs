@@ -39,6 +39,27 @@ public class ResumeTests
     }
 
     [Fact]
+    public void A_run_stopped_before_its_first_chunk_with_the_older_stats_header_resumes()
+    {
+        using var temp = new TempFolder();
+        DriverRuns.Create(temp.Sub("reference"), Settings).Run();
+
+        var folder = temp.Sub("older");
+        DriverRuns.Create(folder, Settings).Run(cancellationToken: new CancellationToken(true));
+        // The stats header before the energy column was added (10 fields).
+        var olderHeader = DrawStats.Header.Replace(",energy", "");
+        Assert.NotEqual(DrawStats.Header, olderHeader);
+        for (var k = 0; k < Settings.Chains; k++)
+        {
+            using (var partial = RunFolder.Open(folder, allowUnstartedChains: true)) Assert.Equal(0, partial.Chains[k].DrawCount);
+            File.WriteAllText(RunLayout.StatsPath(folder, k), olderHeader);
+        }
+
+        Assert.True(SamplingRun.Resume(folder, new RandomWalkFactory(), DriverRuns.Density).Run().IsComplete);
+        DriverRuns.AssertSameChains(temp.Sub("reference"), folder, Settings.Chains);
+    }
+
+    [Fact]
     public void Several_interruptions_in_a_row_still_equal_the_uninterrupted_run()
     {
         using var temp = new TempFolder();
