@@ -29,23 +29,35 @@ public static class ThetaRewriter
         graph.Input.Add(TensorInput(ThetaInput, OnnxType.Float, [layout.Dimension]));
         emitter.Types.Set(ThetaInput, [layout.Dimension], OnnxType.Float);
 
+        var views = AddViewInputs(graph, layout.Tensors, _ => emitter.Names.Next("theta_view"));
+        foreach (var (view, t) in views.Zip(layout.Tensors))
+        {
+            emitter.Types.Set(view.InputName, t.Shape, OnnxType.Float);
+            emitter.Types.Set(t.Name, t.Shape, t.ElementType);
+        }
+        return views;
+    }
+
+    /// <summary>
+    /// Adds one float32 graph input per tensor, shaped like it and named as it, so the nodes that read the initializer
+    /// are unchanged. A tensor that was not float32 gets an input named by <paramref name="castInputName"/> and a Cast
+    /// back to its name and type (the Casts go to the front of the node list). Returns the views in tensor order.
+    /// </summary>
+    internal static List<ThetaView> AddViewInputs(GraphProto graph, IEnumerable<ParameterTensor> tensors, Func<ParameterTensor, string> castInputName)
+    {
         var views = new List<ThetaView>();
         var casts = new List<NodeProto>();
-        foreach (var t in layout.Tensors)
+        foreach (var t in tensors)
         {
-            var input = t.ElementType == OnnxType.Float ? t.Name : emitter.Names.Next("theta_view");
+            var input = t.ElementType == OnnxType.Float ? t.Name : castInputName(t);
             graph.Input.Add(TensorInput(input, OnnxType.Float, t.Shape));
-            emitter.Types.Set(input, t.Shape, OnnxType.Float);
             views.Add(new ThetaView(input, t.Offset, t.Shape));
-            if (input != t.Name)
-            {
-                emitter.Op("Cast", [input], Attr.Int("to", t.ElementType));
-                var cast = graph.Node[^1];
-                graph.Node.RemoveAt(graph.Node.Count - 1);
-                cast.Output[0] = t.Name;
-                casts.Add(cast);
-            }
-            emitter.Types.Set(t.Name, t.Shape, t.ElementType);
+            if (input == t.Name) continue;
+            var cast = new NodeProto { OpType = "Cast", Name = "onnxray_cast_" + t.Name };
+            cast.Input.Add(input);
+            cast.Output.Add(t.Name);
+            cast.Attribute.Add(Attr.Int("to", t.ElementType));
+            casts.Add(cast);
         }
         for (var i = 0; i < casts.Count; i++) graph.Node.Insert(i, casts[i]);
         return views;

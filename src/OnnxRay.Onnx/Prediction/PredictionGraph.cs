@@ -15,13 +15,13 @@ namespace OnnxRay.Onnx.Prediction;
 internal sealed class PredictionGraph
 {
     private const string CastSuffix = "__onnxray_theta";
-    private readonly ParameterTensor[] _parameters;
+    private readonly ThetaView[] _views;
 
-    private PredictionGraph(ModelProto proto, ParameterTensor[] parameters, string[] parameterInputs, IReadOnlyList<ModelInput> dataInputs, string outputName)
+    private PredictionGraph(ModelProto proto, ThetaView[] views, IReadOnlyList<ModelInput> dataInputs, string outputName)
     {
         Proto = proto;
-        _parameters = parameters;
-        ParameterInputs = parameterInputs;
+        _views = views;
+        ParameterInputs = views.Select(v => v.InputName).ToArray();
         DataInputs = dataInputs;
         OutputName = outputName;
     }
@@ -58,24 +58,9 @@ internal sealed class PredictionGraph
         var dataInputs = graph.Input.Select(ModelInput.From).ToList();
 
         var parameters = layout.Tensors.Where(t => t.IsInitializer).ToArray();
-        var parameterInputs = new string[parameters.Length];
-        var casts = new List<NodeProto>();
-        for (var k = 0; k < parameters.Length; k++)
-        {
-            var t = parameters[k];
-            graph.Initializer.Remove(initializers[t.Name]);
-            var inputName = t.ElementType == OnnxType.Float ? t.Name : t.Name + CastSuffix;
-            graph.Input.Add(ThetaRewriter.TensorInput(inputName, OnnxType.Float, t.Shape));
-            parameterInputs[k] = inputName;
-            if (inputName == t.Name) continue;
-            var cast = new NodeProto { OpType = "Cast", Name = "onnxray_cast_" + t.Name };
-            cast.Input.Add(inputName);
-            cast.Output.Add(t.Name);
-            cast.Attribute.Add(Attr.Int("to", t.ElementType));
-            casts.Add(cast);
-        }
-        for (var i = casts.Count - 1; i >= 0; i--) graph.Node.Insert(0, casts[i]);
-        return new PredictionGraph(proto, parameters, parameterInputs, dataInputs, output);
+        foreach (var t in parameters) graph.Initializer.Remove(initializers[t.Name]);
+        var views = ThetaRewriter.AddViewInputs(graph, parameters, t => t.Name + CastSuffix);
+        return new PredictionGraph(proto, views.ToArray(), dataInputs, output);
     }
 
     /// <summary>The graph with θ as inputs, serialised.</summary>
@@ -92,8 +77,8 @@ internal sealed class PredictionGraph
         var inputs = ParameterInputs.ToHashSet(StringComparer.Ordinal);
         for (var i = graph.Input.Count - 1; i >= 0; i--)
             if (inputs.Contains(graph.Input[i].Name)) graph.Input.RemoveAt(i);
-        for (var k = 0; k < _parameters.Length; k++)
-            graph.Initializer.Add(TensorData.FromFloats(ParameterInputs[k], _parameters[k].Shape, theta.Slice(_parameters[k].Offset, _parameters[k].Length)));
+        foreach (var v in _views)
+            graph.Initializer.Add(TensorData.FromFloats(v.InputName, v.Shape, theta.Slice(v.Offset, (int)v.Length)));
         return Serialise(proto);
     }
 
