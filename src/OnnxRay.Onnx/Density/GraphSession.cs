@@ -107,7 +107,7 @@ internal sealed unsafe class GraphSession : IDisposable
             throw new ArgumentException($"θ and gradient need {Graph.Layout.Dimension} elements; got {theta.Length} and {gradient.Length}.");
         _scale[0] = likelihoodScale;
         _priorWeight[0] = priorWeight;
-        var values = new List<OrtValue>(Graph.ThetaViews.Count + 2);
+        var values = _perRunValues;
         // Pinned for this Run only; the binding keeps headers to this memory until the next Run rebinds them, never reads them in between.
         fixed (float* t = theta)
         fixed (float* g = gradient)
@@ -123,6 +123,7 @@ internal sealed unsafe class GraphSession : IDisposable
             finally
             {
                 foreach (var v in values) v.Dispose();
+                values.Clear();
             }
         }
         return _logDensity[0];
@@ -165,6 +166,9 @@ internal sealed unsafe class GraphSession : IDisposable
         _runOptions.Dispose();
         _session.Dispose();
     }
+
+    // The caller-memory values of the current Run (reused so a Run allocates no list).
+    private readonly List<OrtValue> _perRunValues = [];
 
     private OrtValue Own(OrtValue value)
     {
