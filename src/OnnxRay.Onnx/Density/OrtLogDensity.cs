@@ -107,13 +107,13 @@ public sealed class OrtLogDensity : ILogDensity, ICheckpointableDensity, IDispos
     public double EvaluateExact(ReadOnlySpan<float> theta, Span<float> gradient)
     {
         CheckLengths(theta, gradient);
-        var chunks = Chunks();
         if (!IsStochastic)
         {
             var v = _main.Run(theta, gradient, 1f, 1f);
             Evaluations++;
             return v;
         }
+        var chunks = Chunks();
         // Chunks of B with scale 1; the prior enters once (first chunk). Sums in double. Binding the caller's memory,
         // each chunk's gradient lands in one scratch array (allocated at the first exact minibatch evaluation).
         var total = 0.0;
