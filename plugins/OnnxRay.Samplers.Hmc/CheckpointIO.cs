@@ -17,18 +17,6 @@ internal static class CheckpointIO
         ReadExactly(reader, MemoryMarshal.AsBytes(destination), what);
     }
 
-    public static void WriteDoubles(BinaryWriter writer, ReadOnlySpan<double> values)
-    {
-        writer.Write(values.Length);
-        writer.Write(MemoryMarshal.AsBytes(values));
-    }
-
-    public static void ReadDoubles(BinaryReader reader, Span<double> destination, string what)
-    {
-        ReadLength(reader, destination.Length, what);
-        ReadExactly(reader, MemoryMarshal.AsBytes(destination), what);
-    }
-
     public static void ExpectTag(BinaryReader reader, string tag)
     {
         var found = reader.ReadString();
