@@ -45,8 +45,9 @@ public sealed class RunPosterior : IDisposable
             var density = DensityOptions.Parse(definition.Likelihood, definition.Prior, definition.Output);
             var model = definition.LoadModel();
             var layout = RebuildLayout(model, definition, density, folder.Manifest, manifestPath);
+            // A run sampled on a device list (cuda:0,cuda:1, cpu*2) predicts on its first device unless told otherwise.
             var predictor = PosteriorPredictor.Create(model, layout, density.Likelihood, definition.Output,
-                (options ?? new PredictorOptions()) with { Device = options?.Device ?? definition.Device });
+                (options ?? new PredictorOptions()) with { Device = options?.Device ?? DevicePoolLogDensity.ParseDevices(definition.Device)[0] });
             try
             {
                 var draws = new RunDrawSource(folder, maxDraws);

@@ -50,6 +50,9 @@ public sealed class DeviceOptionTests : IDisposable
         // The devices are recorded, but they are not part of the run's identity.
         using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(two, "manifest.json")));
         Assert.Contains("cpu,cpu", manifest.RootElement.GetRawText());
+        // Opened with the library's defaults, the posterior predicts on the run's first device.
+        using var posterior = OnnxRay.Sampling.Posterior.RunPosterior.Open(two, maxDraws: 5);
+        Assert.Equal(5, posterior.Draws.Count);
     }
 
     [Theory]
