@@ -68,6 +68,7 @@ public sealed class PosteriorPredictor : IDisposable
         if (options.Parallelism < 1) throw new ArgumentOutOfRangeException(nameof(options), "Parallelism must be at least 1.");
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1.");
         if (options.ResidentDrawBudgetBytes < 0) throw new ArgumentOutOfRangeException(nameof(options), "ResidentDrawBudgetBytes must not be negative.");
+        if (options.ResidentDrawsPerSession < 1) throw new ArgumentOutOfRangeException(nameof(options), "ResidentDrawsPerSession must be at least 1.");
         var graph = PredictionGraph.Build(model, layout, likelihood, outputName);
         using var sessionOptions = SessionOptionsFor(options);
         InferenceSession session;
@@ -96,7 +97,7 @@ public sealed class PosteriorPredictor : IDisposable
         if (_graph.HasExternalData || draws.Count * ResidentDrawSessions.BytesPerDraw(Dimension) > _options.ResidentDrawBudgetBytes) return false;
         try
         {
-            _resident = ResidentDrawSessions.Create(_graph, draws, _logSigmaOffset, () => SessionOptionsFor(_options));
+            _resident = ResidentDrawSessions.Create(_graph, draws, DrawsPerSession(draws.Count), _logSigmaOffset, () => SessionOptionsFor(_options));
         }
         catch (OnnxRuntimeException e)
         {
@@ -138,71 +139,83 @@ public sealed class PosteriorPredictor : IDisposable
     }
 
     /// <summary>
-    /// Draw 0 first (it fixes the output length), then the rest in waves whose outputs land in one buffer, each wave's
-    /// draws in parallel, aggregated in draw order while the wave's other draws still run.
+    /// The first block of draws first (it fixes the output length), then the rest in waves whose outputs land in one
+    /// buffer, each wave's blocks in parallel, aggregated in draw order while the wave's other blocks still run.
     /// </summary>
     private PredictionResult Evaluate(IDrawRunner runner, IDrawSource draws, List<OrtValue[]> chunks, int rows, double[]? regressionTargets)
     {
         var m = draws.Count;
-        var chunkOutputs = new float[chunks.Count][];
+        var block = runner.BlockSize;
+        var firstBlock = Math.Min(block, m);
+        var firstOutputs = new float[firstBlock, chunks.Count][];
+        var firstLogSigmas = new float[firstBlock];
         long[] shape = [];
-        var logSigma0 = runner.Run(draws, 0, chunks, (c, value) =>
+        runner.Run(draws, 0, chunks, (d, c, value, logSigma) =>
         {
-            chunkOutputs[c] = value.GetTensorDataAsSpan<float>().ToArray();
-            shape = value.GetTensorTypeAndShape().Shape;
+            firstOutputs[d, c] = value.GetTensorDataAsSpan<float>().ToArray();
+            firstLogSigmas[d] = logSigma;
+            if (d == 0 && c == 0) shape = value.GetTensorTypeAndShape().Shape;
         });
         var offsets = new int[chunks.Count];
+        var chunkLengths = new int[chunks.Count];
         var length = 0;
         for (var c = 0; c < chunks.Count; c++)
         {
             offsets[c] = length;
-            length = checked(length + chunkOutputs[c].Length);
+            chunkLengths[c] = firstOutputs[0, c].Length;
+            length = checked(length + chunkLengths[c]);
         }
         // The row chunks are concatenated along the batch axis.
         if (shape.Length > 0) shape[0] = length / Math.Max(1, shape.Skip(1).Aggregate(1L, (a, d) => a * d));
 
-        var wave = _options.KeepPerDrawOutputs ? m : (int)Math.Clamp(_options.WaveBufferFloats / Math.Max(1, length), Math.Min(_options.Parallelism, m), m);
+        // Waves hold whole blocks: at least one block per parallel worker, at most what the buffer allows.
+        var wave = _options.KeepPerDrawOutputs ? m
+            : (int)Math.Clamp(_options.WaveBufferFloats / Math.Max(1, length) / block * block, Math.Min(_options.Parallelism * block, m), m);
+        wave = Math.Max(wave, firstBlock);
         var buffer = new float[checked((long)wave * length)];
-        for (var c = 0; c < chunks.Count; c++) chunkOutputs[c].CopyTo(buffer, offsets[c]);
         var logSigmas = new float[wave];
-        logSigmas[0] = logSigma0;
-        var aggregate = PredictionAggregate.Create(Task, shape, length, regressionTargets);
+        var waveStart = 0;
 
-        void RunInto(int index, int slot)
+        void Store(int draw, int chunk, ReadOnlySpan<float> values, float logSigma)
         {
-            var start = slot * length;
-            logSigmas[slot] = runner.Run(draws, index, chunks, (c, value) =>
-            {
-                var values = value.GetTensorDataAsSpan<float>();
-                if (values.Length != chunkOutputs[c].Length)
-                    throw new OnnxRayException($"Draw {index} gave {values.Length} outputs for row chunk {c}; draw 0 gave {chunkOutputs[c].Length}.");
-                values.CopyTo(buffer.AsSpan(start + offsets[c], values.Length));
-            });
+            if (values.Length != chunkLengths[chunk])
+                throw new OnnxRayException($"Draw {draw} gave {values.Length} outputs for row chunk {chunk}; draw 0 gave {chunkLengths[chunk]}.");
+            var slot = draw - waveStart;
+            values.CopyTo(buffer.AsSpan(slot * length + offsets[chunk], values.Length));
+            logSigmas[slot] = logSigma;
         }
 
+        for (var d = 0; d < firstBlock; d++)
+        for (var c = 0; c < chunks.Count; c++)
+            Store(d, c, firstOutputs[d, c], firstLogSigmas[d]);
+        var aggregate = PredictionAggregate.Create(Task, shape, length, regressionTargets);
         var inOrder = new InOrderAggregation(wave, k => aggregate.Add(buffer.AsSpan(k * length, length), Sigma(logSigmas[k])));
-        for (var first = 0; first < m; first += wave)
+
+        void RunBlock(int first)
         {
-            var count = Math.Min(wave, m - first);
-            var from = first == 0 ? 1 : 0; // draw 0 is already in slot 0
-            var waveStart = first;
+            runner.Run(draws, first, chunks, (d, c, value, logSigma) => Store(d, c, value.GetTensorDataAsSpan<float>(), logSigma));
+            for (var d = first; d < Math.Min(first + block, m); d++) inOrder.Finished(d - waveStart);
+        }
+
+        for (; waveStart < m; waveStart += wave)
+        {
+            var count = Math.Min(wave, m - waveStart);
+            var from = waveStart == 0 ? firstBlock : 0; // the first block is already in its slots
             inOrder.Start(count, from);
-            if (_options.Parallelism == 1 || count - from < 2)
-                for (var k = from; k < count; k++)
-                {
-                    RunInto(waveStart + k, k);
-                    inOrder.Finished(k);
-                }
+            var blocks = (count - from + block - 1) / block;
+            var start = waveStart + from;
+            if (_options.Parallelism == 1 || blocks < 2)
+                for (var b = 0; b < blocks; b++) RunBlock(start + b * block);
             else
-                Parallel.For(from, count, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism }, k =>
-                {
-                    RunInto(waveStart + k, k);
-                    inOrder.Finished(k);
-                });
+                Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism }, b => RunBlock(start + b * block));
             inOrder.Drain();
         }
         return aggregate.Result(rows, m, _options.KeepPerDrawOutputs ? buffer : null);
     }
+
+    /// <summary>Draws per resident session: as many as configured, but at least one session per parallel worker.</summary>
+    private int DrawsPerSession(int drawCount) =>
+        _graph.CanGroupDraws ? Math.Clamp((drawCount + _options.Parallelism - 1) / _options.Parallelism, 1, _options.ResidentDrawsPerSession) : 1;
 
     private double Sigma(float logSigma) => _likelihood.Kind switch
     {

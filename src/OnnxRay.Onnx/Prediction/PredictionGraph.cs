@@ -66,21 +66,16 @@ internal sealed class PredictionGraph
     /// <summary>The graph with θ as inputs, serialised.</summary>
     public byte[] ToBytes() => Serialise(Proto);
 
+    /// <summary>Whether several draws can share one session (<see cref="DrawGroupGraph"/>).</summary>
+    public bool CanGroupDraws => DrawGroupGraph.CanReplicate(Proto.Graph, OutputName);
+
     /// <summary>
-    /// The graph with <paramref name="theta"/> as constant initializers, so ONNX Runtime treats the weights exactly as
-    /// in the original model (pre-packed Gemm/MatMul weights, blocked Conv filters, constant folding of the Casts).
+    /// The graph holding <paramref name="thetas"/> (one draw, or several when <see cref="CanGroupDraws"/>) as constant
+    /// initializers, so ONNX Runtime treats the weights exactly as in the original model (pre-packed Gemm/MatMul
+    /// weights, blocked Conv filters, constant folding of the Casts); draw j's output is
+    /// <see cref="DrawGroupGraph.OutputName"/>(<see cref="OutputName"/>, j).
     /// </summary>
-    public byte[] ToBytesWithWeights(ReadOnlySpan<float> theta)
-    {
-        var proto = Proto.Clone();
-        var graph = proto.Graph;
-        var inputs = ParameterInputs.ToHashSet(StringComparer.Ordinal);
-        for (var i = graph.Input.Count - 1; i >= 0; i--)
-            if (inputs.Contains(graph.Input[i].Name)) graph.Input.RemoveAt(i);
-        foreach (var v in _views)
-            graph.Initializer.Add(TensorData.FromFloats(v.InputName, v.Shape, theta.Slice(v.Offset, (int)v.Length)));
-        return Serialise(proto);
-    }
+    public byte[] ToBytesWithDraws(IReadOnlyList<float[]> thetas) => Serialise(DrawGroupGraph.Build(Proto, _views, thetas, OutputName));
 
     private static byte[] Serialise(ModelProto proto)
     {

@@ -3,52 +3,70 @@ using Microsoft.ML.OnnxRuntime;
 namespace OnnxRay.Onnx.Prediction;
 
 /// <summary>
-/// A fixed set of draws (a serving host's) held as one ORT session per draw with the draw's weights as constant
-/// initializers. ORT then runs each draw exactly like the original model: Gemm/MatMul weights pre-packed, Conv filters
-/// reordered to its blocked layout, which weights fed as inputs never get (measured 1.3–1.5× slower forwards on the
-/// bundled MLP and CNN). Costs memory (about twice the weights per draw) and start-up time, so it is bounded by
-/// <see cref="PredictorOptions.ResidentDrawBudgetBytes"/>.
+/// A fixed set of draws (a serving host's) held as ORT sessions with the draws' weights as constant initializers, a
+/// group of consecutive draws per session (<see cref="DrawGroupGraph"/>). ORT then runs each draw exactly like the
+/// original model: Gemm/MatMul weights pre-packed, Conv filters reordered to its blocked layout, which weights fed as
+/// inputs never get (measured 1.3–1.5× slower forwards on the bundled MLP and CNN); and one run per group instead of
+/// one per draw pays ORT's per-run cost once for the group. Costs memory (about twice the weights per draw) and
+/// start-up time, so it is bounded by <see cref="PredictorOptions.ResidentDrawBudgetBytes"/>.
 /// </summary>
 internal sealed class ResidentDrawSessions : IDrawRunner
 {
     private readonly InferenceSession[] _sessions;
+    private readonly string[][] _outputNames;
     private readonly float[] _logSigmas;
     private readonly string[] _dataNames;
-    private readonly string[] _outputNames;
     private readonly RunOptions _runOptions = new();
 
-    private ResidentDrawSessions(IDrawSource draws, InferenceSession[] sessions, float[] logSigmas, PredictionGraph graph)
+    private ResidentDrawSessions(IDrawSource draws, int blockSize, InferenceSession[] sessions, float[] logSigmas, PredictionGraph graph)
     {
         Draws = draws;
+        BlockSize = blockSize;
         _sessions = sessions;
         _logSigmas = logSigmas;
         _dataNames = graph.DataInputs.Select(d => d.Name).ToArray();
-        _outputNames = [graph.OutputName];
+        _outputNames = sessions.Select((_, b) => Enumerable.Range(0, Math.Min(blockSize, draws.Count - b * blockSize))
+            .Select(j => DrawGroupGraph.OutputName(graph.OutputName, j)).ToArray()).ToArray();
     }
 
     /// <summary>The draws these sessions were built from.</summary>
     public IDrawSource Draws { get; }
 
+    /// <summary>Draws per session.</summary>
+    public int BlockSize { get; }
+
     /// <summary>Estimated resident bytes per draw: ORT's copy of the weights plus a pre-packed copy, and per-session overhead.</summary>
     public static long BytesPerDraw(int dimension) => 2L * sizeof(float) * dimension + 64 * 1024;
 
-    /// <summary>Builds one session per draw of <paramref name="draws"/> (one θ-sized scratch buffer, here at start-up only).</summary>
-    public static ResidentDrawSessions Create(PredictionGraph graph, IDrawSource draws, int logSigmaOffset, Func<SessionOptions> sessionOptions)
+    /// <summary>
+    /// Builds one session per <paramref name="drawsPerSession"/> consecutive draws of <paramref name="draws"/> (that many
+    /// θ-sized scratch buffers, here at start-up only).
+    /// </summary>
+    public static ResidentDrawSessions Create(PredictionGraph graph, IDrawSource draws, int drawsPerSession, int logSigmaOffset,
+        Func<SessionOptions> sessionOptions)
     {
-        var theta = new float[draws.Dimension];
-        var sessions = new InferenceSession[draws.Count];
+        if (drawsPerSession < 1 || (drawsPerSession > 1 && !graph.CanGroupDraws))
+            throw new ArgumentOutOfRangeException(nameof(drawsPerSession), drawsPerSession, "this graph takes one draw per session.");
+        var sessions = new InferenceSession[(draws.Count + drawsPerSession - 1) / drawsPerSession];
         var logSigmas = new float[draws.Count];
+        var thetas = new float[Math.Min(drawsPerSession, draws.Count)][];
+        for (var j = 0; j < thetas.Length; j++) thetas[j] = new float[draws.Dimension];
         try
         {
-            for (var i = 0; i < draws.Count; i++)
+            for (var b = 0; b < sessions.Length; b++)
             {
-                draws.Read(i, theta);
-                logSigmas[i] = logSigmaOffset >= 0 ? theta[logSigmaOffset] : float.NaN;
+                var first = b * drawsPerSession;
+                var group = thetas[..Math.Min(drawsPerSession, draws.Count - first)];
+                for (var j = 0; j < group.Length; j++)
+                {
+                    draws.Read(first + j, group[j]);
+                    logSigmas[first + j] = logSigmaOffset >= 0 ? group[j][logSigmaOffset] : float.NaN;
+                }
                 using var options = sessionOptions();
-                // One arena for every draw's session: their intermediate tensors reuse the same (cache-warm) blocks
-                // instead of M arenas' worth of cold memory (measured 1.2–1.5× slower runs with per-session arenas).
+                // One arena for every group's session: their intermediate tensors reuse the same (cache-warm) blocks
+                // instead of many arenas' worth of cold memory (measured 1.2–1.5× slower runs with per-session arenas).
                 if (SharedCpuArena.Registered) options.AddSessionConfigEntry("session.use_env_allocators", "1");
-                sessions[i] = new InferenceSession(graph.ToBytesWithWeights(theta), options);
+                sessions[b] = new InferenceSession(graph.ToBytesWithDraws(group), options);
             }
         }
         catch
@@ -56,19 +74,20 @@ internal sealed class ResidentDrawSessions : IDrawRunner
             foreach (var s in sessions) s?.Dispose();
             throw;
         }
-        return new ResidentDrawSessions(draws, sessions, logSigmas, graph);
+        return new ResidentDrawSessions(draws, drawsPerSession, sessions, logSigmas, graph);
     }
 
-    public float Run(IDrawSource draws, int index, IReadOnlyList<OrtValue[]> chunks, ChunkOutputSink sink)
+    public void Run(IDrawSource draws, int first, IReadOnlyList<OrtValue[]> chunks, DrawOutputSink sink)
     {
         if (!ReferenceEquals(draws, Draws)) throw new ArgumentException("These sessions hold other draws.", nameof(draws));
-        var session = _sessions[index];
+        if (first % BlockSize != 0) throw new ArgumentException($"Draw {first} does not start a block of {BlockSize}.", nameof(first));
+        var block = first / BlockSize;
+        var outputNames = _outputNames[block];
         for (var c = 0; c < chunks.Count; c++)
         {
-            using var results = session.Run(_runOptions, _dataNames, chunks[c], _outputNames);
-            sink(c, results[0]);
+            using var results = _sessions[block].Run(_runOptions, _dataNames, chunks[c], outputNames);
+            for (var j = 0; j < outputNames.Length; j++) sink(first + j, c, results[j], _logSigmas[first + j]);
         }
-        return _logSigmas[index];
     }
 
     public void Dispose()

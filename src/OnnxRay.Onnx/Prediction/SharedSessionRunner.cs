@@ -15,19 +15,22 @@ internal sealed class SharedSessionRunner(InferenceSession session, ParameterLay
     private readonly string[] _outputNames = [graph.OutputName];
     private readonly string[] _dataNames = graph.DataInputs.Select(d => d.Name).ToArray();
 
-    public float Run(IDrawSource draws, int index, IReadOnlyList<OrtValue[]> chunks, ChunkOutputSink sink)
+    /// <summary>One draw at a time: each needs its own θ in a worker's buffer.</summary>
+    public int BlockSize => 1;
+
+    public void Run(IDrawSource draws, int first, IReadOnlyList<OrtValue[]> chunks, DrawOutputSink sink)
     {
         if (!_workers.TryTake(out var worker)) worker = new PredictorWorker(layout, graph.ParameterInputs, _dataNames);
         try
         {
-            draws.Read(index, worker.Theta);
+            draws.Read(first, worker.Theta);
+            var logSigma = logSigmaOffset >= 0 ? worker.Theta[logSigmaOffset] : float.NaN;
             for (var c = 0; c < chunks.Count; c++)
             {
                 worker.BindInputs(chunks[c]);
                 using var results = session.Run(worker.RunOptions, worker.InputNames, worker.InputValues, _outputNames);
-                sink(c, results[0]);
+                sink(first, c, results[0], logSigma);
             }
-            return logSigmaOffset >= 0 ? worker.Theta[logSigmaOffset] : float.NaN;
         }
         finally
         {

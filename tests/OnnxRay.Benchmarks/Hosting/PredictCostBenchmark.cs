@@ -22,7 +22,8 @@ namespace OnnxRay.Benchmarks.Hosting;
 /// plain ORT InferenceSession on the same batch, one intra-op thread, ORT_ENABLE_ALL, ORT-allocated output (as the
 /// predictor gets it). Against it, RunPosterior.Predict with the same M draws (aggregation included): "shared" = one
 /// session with the weights as graph inputs (any draw source), "resident" = one session per draw with the weights as
-/// constants (what a serving host uses within its memory budget). Parallelism 1 is timed on the calling thread's CPU
+/// constants (what a serving host uses within its memory budget), once per --draws-per-session G (G draws side by side
+/// in one session, one run per group). Parallelism 1 is timed on the calling thread's CPU
 /// clock (everything runs on it); parallelism p &gt; 1 against the M runs spread over p threads, on the wall clock and
 /// on the process CPU clock. The three sides run back to back in every repeat; medians over repeats. Then the HTTP
 /// service's latency for single-example requests over loopback (--requests 0 skips it).
@@ -30,7 +31,7 @@ namespace OnnxRay.Benchmarks.Hosting;
 public sealed class PredictCostBenchmark : IBenchmark
 {
     public string Name => "predict-cost";
-    public string Description => "posterior predict with M draws ÷ M plain ORT forwards (boston_mlp, digits_cnn; shared θ-input session and per-draw sessions), service p50/p99; --draws --batches 32,256 --parallelism 1,2 --repeats --requests";
+    public string Description => "posterior predict with M draws ÷ M plain ORT forwards (boston_mlp, digits_cnn; shared θ-input session and resident sessions of G draws), service p50/p99; --draws --batches 32,256 --parallelism 1,2 --draws-per-session 1,8 --repeats --requests";
 
     public int Run(string[] args)
     {
@@ -39,13 +40,14 @@ public sealed class PredictCostBenchmark : IBenchmark
         var batches = a.String("batches", "32,256").Split(',').Select(int.Parse).ToArray();
         var parallelisms = a.String("parallelism", "1,2").Split(',').Select(int.Parse).ToArray();
         var repeats = a.Int("repeats", 15);
+        var groups = a.String("draws-per-session", "1,8").Split(',').Select(int.Parse).ToArray();
         var requests = a.Int("requests", 1000);
         var temp = Path.Combine(Path.GetTempPath(), "onnxray-predict-cost-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
             Console.WriteLine($"predict-cost: M = {draws} draws, median of {repeats}, {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Trim()}");
             Console.WriteLine("  p = 1: thread CPU ms; p > 1: wall ms [process CPU ms]. fwd = M plain forwards; shared / resident = predict incl. aggregation");
-            Console.WriteLine("  model          B   p        fwd ms          shared ms        resident ms   shared÷fwd  resident÷fwd   [CPU: shared÷fwd resident÷fwd]   resident open ms");
+            Console.WriteLine("  model          B   p   G        fwd ms          shared ms        resident ms   shared÷fwd  resident÷fwd   [CPU: shared÷fwd resident÷fwd]   resident open ms");
             var models = new[]
             {
                 ("boston_mlp", "boston", "gaussian:0.5"),
@@ -59,7 +61,8 @@ public sealed class PredictCostBenchmark : IBenchmark
                 {
                     var x = Rows(Path.Combine(RepositoryPaths.Models, "data", data, "test.npz"), batch);
                     foreach (var parallelism in parallelisms)
-                        Measure(model, run, x, draws, parallelism, repeats);
+                    foreach (var group in groups)
+                        Measure(model, run, x, draws, parallelism, group, repeats);
                 }
             }
 
@@ -103,7 +106,7 @@ public sealed class PredictCostBenchmark : IBenchmark
         return NpyArray.FromFloats(data, [rows, .. x.Shape.Skip(1)]);
     }
 
-    private static void Measure(string model, string run, NpyArray x, int draws, int parallelism, int repeats)
+    private static void Measure(string model, string run, NpyArray x, int draws, int parallelism, int group, int repeats)
     {
         using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         using var session = new InferenceSession(Path.Combine(RepositoryPaths.Models, model + ".onnx"), options);
@@ -128,7 +131,7 @@ public sealed class PredictCostBenchmark : IBenchmark
         var predictorOptions = new PredictorOptions { Parallelism = parallelism, IntraOpThreads = 1 };
         using var shared = RunPosterior.Open(run, draws, predictorOptions);
         var opened = Stopwatch.StartNew();
-        using var resident = RunPosterior.Open(run, draws, predictorOptions with { ResidentDrawBudgetBytes = 256L << 20 });
+        using var resident = RunPosterior.Open(run, draws, predictorOptions with { ResidentDrawBudgetBytes = 256L << 20, ResidentDrawsPerSession = group });
         var openMs = opened.Elapsed.TotalMilliseconds;
         if (shared.Draws.Count != draws) throw new InvalidOperationException($"the run has {shared.Draws.Count} draws, wanted {draws}.");
         if (shared.Predictor.HasResidentDraws || !resident.Predictor.HasResidentDraws) throw new InvalidOperationException("resident draws not as configured.");
@@ -139,7 +142,7 @@ public sealed class PredictCostBenchmark : IBenchmark
         var cpu = parallelism == 1 ? "" : string.Create(CultureInfo.InvariantCulture,
             $"[{t[0].Process:F2} / {t[1].Process:F2} / {t[2].Process:F2} ms: {t[1].Process / t[0].Process:F2}× {t[2].Process / t[0].Process:F2}×]");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  {model,-12} {x.Shape[0],4} {parallelism,3} {fwd,13:F2} {sh,17:F2} {re,18:F2} {sh / fwd,11:F2}× {re / fwd,12:F2}×   {cpu,-34} {openMs,10:F0}"));
+            $"  {model,-12} {x.Shape[0],4} {parallelism,3} {group,3} {fwd,13:F2} {sh,17:F2} {re,18:F2} {sh / fwd,11:F2}× {re / fwd,12:F2}×   {cpu,-34} {openMs,10:F0}"));
     }
 
     /// <summary>Per body: medians (ms) of wall, calling-thread CPU and process CPU time; the bodies alternate within each repeat.</summary>

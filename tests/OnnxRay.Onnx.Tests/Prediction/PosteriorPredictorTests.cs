@@ -6,6 +6,7 @@ using OnnxRay.Onnx.IO;
 using OnnxRay.Onnx.Normalization;
 using OnnxRay.Onnx.Parameters;
 using OnnxRay.Onnx.Prediction;
+using OnnxRay.Onnx.Prediction.Aggregation;
 using OnnxRay.Testing;
 
 namespace OnnxRay.Onnx.Tests.Prediction;
@@ -54,18 +55,23 @@ public sealed class PosteriorPredictorTests
     }
 
     [Theory]
-    [InlineData("digits_cnn", false)]
-    [InlineData("digits_cnn", true)]
-    [InlineData("boston_mlp", false)]
-    [InlineData("boston_mlp", true)]
-    public void Every_draws_output_is_the_plain_forward_of_the_model_holding_that_draw(string modelName, bool resident)
+    [InlineData("digits_cnn", false, 1)]
+    [InlineData("digits_cnn", true, 1)]
+    [InlineData("digits_cnn", true, 8)] // 5 draws, 2 workers: sessions of 3 and 2 draws
+    [InlineData("boston_mlp", false, 1)]
+    [InlineData("boston_mlp", true, 1)]
+    [InlineData("boston_mlp", true, 2)] // sessions of 2, 2 and 1 draws
+    public void Every_draws_output_is_the_plain_forward_of_the_model_holding_that_draw(string modelName, bool resident, int drawsPerSession)
     {
         var c = modelName == Digits.Model ? Digits : Boston;
         var model = Load(c);
         var layout = ParameterLayout.FromModel(model);
         var draws = Draws(model, layout, 5);
         var x = Rows(c, 9);
-        using var predictor = Predictor(c, model, layout, new PredictorOptions { KeepPerDrawOutputs = true, Parallelism = 2, ResidentDrawBudgetBytes = resident ? 1L << 30 : 0 });
+        using var predictor = Predictor(c, model, layout, new PredictorOptions
+        {
+            KeepPerDrawOutputs = true, Parallelism = 2, ResidentDrawBudgetBytes = resident ? 1L << 30 : 0, ResidentDrawsPerSession = drawsPerSession,
+        });
         Assert.Equal(resident, predictor.UseResidentDraws(draws));
 
         var result = predictor.Predict(x, draws);
@@ -102,6 +108,34 @@ public sealed class PosteriorPredictorTests
         {
             Assert.Equal(a.LogProbabilities, other.LogProbabilities);
             Assert.Equal(a.ExpectedEntropy, other.ExpectedEntropy);
+        }
+    }
+
+    [Fact]
+    public void Resident_draws_grouped_per_session_give_the_same_bits_as_one_session_per_draw_for_any_parallelism_and_wave()
+    {
+        var model = Load(Digits);
+        var layout = ParameterLayout.FromModel(model);
+        var draws = Draws(model, layout, 11);
+        var x = Rows(Digits, 6);
+        ClassificationPrediction Predict(PredictorOptions options)
+        {
+            using var predictor = Predictor(Digits, model, layout, options with { ResidentDrawBudgetBytes = 1L << 30 });
+            Assert.True(predictor.UseResidentDraws(draws));
+            return predictor.Predict(x, draws).Classification!;
+        }
+
+        var single = Predict(new PredictorOptions { Parallelism = 1, ResidentDrawsPerSession = 1 });
+        // Groups of 4 (blocks 4, 4, 3), in parallel, and with a 2-draw output buffer (waves of one block each).
+        foreach (var grouped in new[]
+                 {
+                     Predict(new PredictorOptions { Parallelism = 1, ResidentDrawsPerSession = 4 }),
+                     Predict(new PredictorOptions { Parallelism = 3, ResidentDrawsPerSession = 4 }),
+                     Predict(new PredictorOptions { Parallelism = 2, ResidentDrawsPerSession = 4, WaveBufferFloats = 2 * 60 }),
+                 })
+        {
+            Assert.Equal(single.LogProbabilities, grouped.LogProbabilities);
+            Assert.Equal(single.ExpectedEntropy, grouped.ExpectedEntropy);
         }
     }
 
