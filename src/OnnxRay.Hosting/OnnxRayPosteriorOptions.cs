@@ -34,6 +34,12 @@ public sealed class OnnxRayPosteriorOptions
     /// </summary>
     public long ResidentDrawBudgetBytes { get; set; } = 256L << 20;
 
+    /// <summary>
+    /// Resident draws per ONNX Runtime session (copies of the forward graph run together, one run per group), fewer
+    /// when needed to give each parallel worker a session. 1 = one session per draw.
+    /// </summary>
+    public int ResidentDrawsPerSession { get; set; } = 8;
+
     /// <summary>Also return every draw's raw output (M × outputs floats per request).</summary>
     public bool KeepPerDrawOutputs { get; set; }
 

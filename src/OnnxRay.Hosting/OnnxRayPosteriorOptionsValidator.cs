@@ -31,6 +31,7 @@ internal sealed partial class OnnxRayPosteriorOptionsValidator(string optionPref
         if (o.BatchSize < 1) yield return $"BatchSize must be at least 1, got {o.BatchSize}.";
         if (o.Device is null || !DevicePattern().IsMatch(o.Device)) yield return $"Device must be 'cpu' or 'cuda:N', got '{o.Device}'.";
         if (o.ResidentDrawBudgetBytes < 0) yield return $"ResidentDrawBudgetBytes must be 0 (off) or more, got {o.ResidentDrawBudgetBytes}.";
+        if (o.ResidentDrawsPerSession < 1) yield return $"ResidentDrawsPerSession must be at least 1, got {o.ResidentDrawsPerSession}.";
         if (o.MaxRequestBytes < 1024) yield return $"MaxRequestBytes must be at least 1024, got {o.MaxRequestBytes}.";
         if (o.MaxConcurrentPredictions < 1) yield return $"MaxConcurrentPredictions must be at least 1, got {o.MaxConcurrentPredictions}.";
     }

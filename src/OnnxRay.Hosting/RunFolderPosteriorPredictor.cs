@@ -37,6 +37,7 @@ public sealed class RunFolderPosteriorPredictor : IPosteriorPredictor, IDisposab
             Device = options.Device,
             KeepPerDrawOutputs = options.KeepPerDrawOutputs,
             ResidentDrawBudgetBytes = options.ResidentDrawBudgetBytes,
+            ResidentDrawsPerSession = options.ResidentDrawsPerSession,
         });
         return new RunFolderPosteriorPredictor(posterior, options.MaxConcurrentPredictions);
     }

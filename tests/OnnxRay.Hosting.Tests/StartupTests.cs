@@ -77,12 +77,14 @@ public sealed class StartupTests(PosteriorRuns runs)
             new("OnnxRay:Posterior:MaxDraws", "0"),
             new("OnnxRay:Posterior:BatchSize", "0"),
             new("OnnxRay:Posterior:Device", "tpu"),
+            new("OnnxRay:Posterior:ResidentDrawsPerSession", "0"),
         ]);
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Contains(error.Failures, f => f.StartsWith("OnnxRay:Posterior:MaxDraws must be at least 1"));
         Assert.Contains(error.Failures, f => f.StartsWith("OnnxRay:Posterior:BatchSize must be at least 1"));
         Assert.Contains(error.Failures, f => f.StartsWith("OnnxRay:Posterior:Device must be 'cpu' or 'cuda:N'"));
-        Assert.Equal(3, error.Failures.Count());
+        Assert.Contains(error.Failures, f => f.StartsWith("OnnxRay:Posterior:ResidentDrawsPerSession must be at least 1"));
+        Assert.Equal(4, error.Failures.Count());
     }
 
     [Fact]
