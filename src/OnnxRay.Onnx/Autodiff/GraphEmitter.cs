@@ -135,7 +135,11 @@ public sealed class GraphEmitter
         var reduced = gradient;
         // Never a ReduceSum with empty axes: by default that reduces every axis.
         if (axes.Length > 0)
-            reduced = Op("ReduceSum", [gradient, ConstInt64(axes)], Attr.Int("keepdims", 1));
+        {
+            // Dropping the reduced axes often gives the operand's shape already (a bias [C] under [N,C]): no Reshape node.
+            var dropped = gradientShape.Where((_, i) => !axes.Contains(i)).ToArray();
+            reduced = Op("ReduceSum", [gradient, ConstInt64(axes)], Attr.Int("keepdims", dropped.SequenceEqual(operandShape) ? 0 : 1));
+        }
         return Reshape(reduced, operandShape);
     }
 

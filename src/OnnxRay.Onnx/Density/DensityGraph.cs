@@ -8,15 +8,15 @@ public sealed record DataInput(string Name, int ElementType, long[] Shape);
 
 /// <summary>
 /// One value-and-gradient (or value-only) ONNX model: inputs are the model's data inputs, <c>target</c> (when the head
-/// needs it), <c>theta</c> and its <see cref="ThetaViews"/> (per-tensor slices of the same buffer); optional scalar inputs <c>likelihood_scale</c> and <c>prior_weight</c> default to N/B and 1
-/// (overridable initializers). Outputs: <c>log_density</c> (float scalar) and <c>grad_theta</c> (float [D]).
+/// needs it), <c>theta</c> and its <see cref="ThetaViews"/> (per-tensor slices of the same buffer), and the
+/// <see cref="Coefficients"/>: values the host derives from the likelihood scale and the prior weight (one-element ones
+/// default to scale N/B and weight 1 through overridable initializers). Outputs: <c>log_density</c> (float scalar) and
+/// <c>grad_theta</c> (float [D]).
 /// </summary>
 public sealed class DensityGraph
 {
     public const string ThetaInput = ThetaRewriter.ThetaInput;
     public const string TargetInput = "target";
-    public const string LikelihoodScaleInput = "likelihood_scale";
-    public const string PriorWeightInput = "prior_weight";
     public const string LogDensityOutput = "log_density";
     public const string GradientOutput = "grad_theta";
 
@@ -38,6 +38,9 @@ public sealed class DensityGraph
 
     /// <summary>Inputs that a runner binds to slices of the θ buffer it feeds as <c>theta</c> (one per parameter tensor).</summary>
     public IReadOnlyList<ThetaView> ThetaViews { get; init; } = [];
+
+    /// <summary>Inputs computed from (likelihood scale, prior weight) by <see cref="DensityCoefficient.Fill"/> before a run.</summary>
+    public IReadOnlyList<DensityCoefficient> Coefficients { get; init; } = [];
 
     /// <summary>Data inputs in feed order (model inputs, then target when present).</summary>
     public IReadOnlyList<DataInput> DataInputs { get; }

@@ -44,7 +44,7 @@ public static class DensityGraphBuilder
             dataInputs.Add(new DataInput(input.Name, type, array.Shape));
             input.Type = ThetaRewriter.TensorInput(input.Name, type, array.Shape).Type;
         }
-        foreach (var reserved in new[] { DensityGraph.ThetaInput, DensityGraph.LikelihoodScaleInput, DensityGraph.PriorWeightInput, DensityGraph.LogDensityOutput, DensityGraph.GradientOutput })
+        foreach (var reserved in new[] { DensityGraph.ThetaInput, DensityGraph.LogDensityOutput, DensityGraph.GradientOutput })
             if (graph.Input.Any(i => i.Name == reserved) || graph.Node.Any(n => n.Output.Contains(reserved)) || initializerNames.Contains(reserved))
                 throw new OnnxFormatException(path, $"the model already uses the name '{reserved}', which OnnxRay reserves for the density graph.");
 
@@ -67,7 +67,7 @@ public static class DensityGraphBuilder
             layout = layout.WithExtraParameter(LikelihoodSpec.LogSigmaParameter, [], [InitialLogSigma(kept[prediction], batch)]);
 
         var names = new UniqueNames(AllNames(graph));
-        foreach (var n in new[] { DensityGraph.ThetaInput, DensityGraph.TargetInput, DensityGraph.LikelihoodScaleInput, DensityGraph.PriorWeightInput, DensityGraph.LogDensityOutput, DensityGraph.GradientOutput })
+        foreach (var n in new[] { DensityGraph.ThetaInput, DensityGraph.TargetInput, DensityGraph.LogDensityOutput, DensityGraph.GradientOutput })
             names.TryClaim(n);
         var emitter = new GraphEmitter(graph, names, types);
         var thetaViews = ThetaRewriter.Rewrite(emitter, layout);
@@ -85,14 +85,14 @@ public static class DensityGraphBuilder
             types.Set(target, t.Shape, type);
             dataInputs.Add(new DataInput(target, type, t.Shape));
         }
-        var scale = ScalarInput(graph, types, DensityGraph.LikelihoodScaleInput, (float)likelihoodScale);
-        var priorWeight = ScalarInput(graph, types, DensityGraph.PriorWeightInput, 1f);
-
-        var head = LikelihoodHead.Emit(emitter, spec, prediction, target, scale,
+        var coefficients = new CoefficientInputs(emitter, likelihoodScale);
+        var head = LikelihoodHead.Emit(emitter, spec, prediction, target, coefficients,
             layout.Contains(LikelihoodSpec.LogSigmaParameter) ? LikelihoodSpec.LogSigmaParameter : null, path);
-        var logDensity = emitter.Op("Mul", [head.LogLikelihood, scale]);
-        var prior = PriorTerm.Emit(emitter, layout, options.Prior, DensityGraph.ThetaInput, priorWeight, withGradient);
-        if (prior.LogPrior is not null) logDensity = emitter.Op("Add", [logDensity, prior.LogPrior]);
+        var prior = PriorTerm.Emit(emitter, layout, options.Prior, DensityGraph.ThetaInput, coefficients, withGradient);
+        // log p = Σ term·coefficient + (s·head constant + w·prior constant): one Mul per term and one Sum.
+        var terms = head.Terms.Concat(prior.Term is { } pt ? [pt] : []).Select(t => emitter.Op("Mul", [t.Value, t.Coefficient])).ToList();
+        terms.Add(coefficients.Scalar("log_density_offset", head.ConstantPerScale, prior.ConstantPerWeight));
+        var logDensity = emitter.Op("Sum", terms);
         Rename(graph, logDensity, DensityGraph.LogDensityOutput);
 
         graph.Output.Clear();
@@ -112,7 +112,7 @@ public static class DensityGraphBuilder
                 if (g is not null)
                 {
                     if (t.ElementType != OnnxType.Float) g = emitter.Op("Cast", [g], Attr.Int("to", OnnxType.Float));
-                    flat = emitter.Op("Reshape", [g, emitter.ConstInt64(t.Length)]);
+                    flat = emitter.Reshape(g, [t.Length]);
                 }
                 pieces.Add(flat ?? emitter.Zeros([t.Length], OnnxType.Float));
             }
@@ -126,6 +126,7 @@ public static class DensityGraphBuilder
         proto.IrVersion = Math.Max(proto.IrVersion, 8);
         return new DensityGraph(proto, layout, dataInputs, dataInputs.Count == 0 ? 0 : dataInputs[0].Shape.FirstOrDefault(), withGradient, likelihoodScale)
         {
+            Coefficients = coefficients.All,
             ExternalDataFolder = model.BaseDirectory,
             ThetaViews = thetaViews,
         };
@@ -178,14 +179,6 @@ public static class DensityGraphBuilder
         var mean = residuals.Average();
         var std = Math.Sqrt(residuals.Sum(r => (r - mean) * (r - mean)) / residuals.Length);
         return std > 0 && double.IsFinite(std) ? (float)Math.Log(std) : 0f;
-    }
-
-    private static string ScalarInput(GraphProto graph, ValueInfoTable types, string name, float defaultValue)
-    {
-        graph.Input.Add(ThetaRewriter.TensorInput(name, OnnxType.Float, []));
-        graph.Initializer.Add(TensorData.ScalarFloat(name, defaultValue));
-        types.Set(name, [], OnnxType.Float);
-        return name;
     }
 
     /// <summary>Renames the output of the node that produces <paramref name="from"/>.</summary>

@@ -6,8 +6,9 @@ namespace OnnxRay.Onnx.Density;
 
 /// <summary>
 /// One InferenceSession over one density graph with every buffer bound once: θ (and its per-tensor views, slices of the
-/// same array), the scalar scale inputs and the outputs are pinned managed arrays (zero copy on CPU), bound once to an
-/// IoBinding with preallocated outputs, so an evaluation allocates nothing.
+/// same array), the coefficient inputs and the outputs are pinned managed arrays (zero copy on CPU), bound once to an
+/// IoBinding with preallocated outputs, so an evaluation allocates nothing. The coefficients are recomputed only when
+/// the (likelihood scale, prior weight) pair differs from the previous run's.
 /// With <c>bindCallerMemory</c> (large D) the session has no θ or gradient array of its own: each
 /// <see cref="Run(ReadOnlySpan{float}, Span{float}, float, float)"/> binds θ, its views and the gradient output to the
 /// caller's memory for that call (a few OrtValue headers per call instead of two extra θ-sized arrays and two copies).
@@ -36,10 +37,16 @@ internal sealed unsafe class GraphSession : IDisposable
         {
             throw new OnnxFormatException(graph.Model.Graph.Name, "ONNX Runtime rejected the generated density graph: " + e.Message, e);
         }
-        _scale[0] = (float)graph.DefaultLikelihoodScale;
-        _priorWeight[0] = 1f;
-        var names = new List<string> { DensityGraph.LikelihoodScaleInput, DensityGraph.PriorWeightInput };
-        var values = new List<OrtValue> { Own(OrtValue.CreateTensorValueFromMemory(_scale, [])), Own(OrtValue.CreateTensorValueFromMemory(_priorWeight, [])) };
+        var names = new List<string>();
+        var values = new List<OrtValue>();
+        _coefficientValues = new float[graph.Coefficients.Sum(c => c.Length)];
+        var offset = 0;
+        foreach (var c in graph.Coefficients)
+        {
+            names.Add(c.InputName);
+            values.Add(Own(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(_coefficientValues, offset, c.Length), c.Shape)));
+            offset += c.Length;
+        }
         if (!bindCallerMemory)
         {
             names.Add(DensityGraph.ThetaInput);
@@ -59,8 +66,8 @@ internal sealed unsafe class GraphSession : IDisposable
         _dataInputNames = graph.DataInputs.Select(d => d.Name).ToArray(); // bound by SetData
     }
 
-    private readonly float[] _scale = new float[1];
-    private readonly float[] _priorWeight = new float[1];
+    private readonly float[] _coefficientValues;
+    private float _coefficientScale = float.NaN, _coefficientWeight = float.NaN;
     private readonly float[] _logDensity = new float[1];
 
     public DensityGraph Graph { get; }
@@ -84,8 +91,7 @@ internal sealed unsafe class GraphSession : IDisposable
     public double Run(float likelihoodScale, float priorWeight)
     {
         if (BindsCallerMemory) throw new InvalidOperationException("this session binds the caller's θ; call Run(theta, gradient, ...).");
-        _scale[0] = likelihoodScale;
-        _priorWeight[0] = priorWeight;
+        SetCoefficients(likelihoodScale, priorWeight);
         _session.RunWithBinding(_runOptions, _binding);
         return _logDensity[0];
     }
@@ -105,8 +111,7 @@ internal sealed unsafe class GraphSession : IDisposable
         }
         if (theta.Length != Graph.Layout.Dimension || gradient.Length != (Graph.HasGradient ? Graph.Layout.Dimension : 0))
             throw new ArgumentException($"θ and gradient need {Graph.Layout.Dimension} elements; got {theta.Length} and {gradient.Length}.");
-        _scale[0] = likelihoodScale;
-        _priorWeight[0] = priorWeight;
+        SetCoefficients(likelihoodScale, priorWeight);
         var values = _perRunValues;
         // Pinned for this Run only; the binding keeps headers to this memory until the next Run rebinds them, never reads them in between.
         fixed (float* t = theta)
@@ -152,6 +157,19 @@ internal sealed unsafe class GraphSession : IDisposable
         return value;
     }
 
+    /// <summary>Fills the bound coefficient inputs for this (scale, weight), unless the previous run already did.</summary>
+    private void SetCoefficients(float likelihoodScale, float priorWeight)
+    {
+        if (likelihoodScale.Equals(_coefficientScale) && priorWeight.Equals(_coefficientWeight)) return;
+        var offset = 0;
+        foreach (var c in Graph.Coefficients)
+        {
+            c.Fill(_coefficientValues.AsSpan(offset, c.Length), likelihoodScale, priorWeight);
+            offset += c.Length;
+        }
+        (_coefficientScale, _coefficientWeight) = (likelihoodScale, priorWeight);
+    }
+
     private static OrtValue Wrap(List<OrtValue> values, float* data, long length, long[] shape)
     {
         var value = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, shape, (IntPtr)data, length * sizeof(float));
@@ -178,7 +196,7 @@ internal sealed unsafe class GraphSession : IDisposable
 
     internal static SessionOptions CreateSessionOptions(OrtLogDensityOptions options)
     {
-        // Warnings off: ORT warns about the overridable scalar inputs (likelihood_scale, prior_weight) on every session.
+        // Warnings off: ORT warns about the overridable coefficient inputs on every session.
         var so = new SessionOptions
         {
             IntraOpNumThreads = options.IntraOpThreads,

@@ -4,18 +4,21 @@ using OnnxRay.Onnx.Errors;
 namespace OnnxRay.Onnx.Density;
 
 /// <summary>
-/// Emits a likelihood head (§7): the batch log-likelihood sum as a scalar and, in closed form, its gradient with respect
-/// to the prediction (already multiplied by the likelihood scale), which seeds the reverse pass.
+/// Emits a likelihood head (§7): the batch log-likelihood as a sum of scalar terms whose coefficients (times the
+/// likelihood scale s) the host supplies, and, in closed form, its gradient with respect to the prediction (already
+/// multiplied by s), which seeds the reverse pass. s only ever enters through <see cref="CoefficientInputs"/>.
 /// </summary>
 internal static class LikelihoodHead
 {
-    internal sealed record Result(string LogLikelihood, IReadOnlyList<(string Value, string Gradient)> Seeds);
+    /// <param name="Terms">s·log-likelihood = Σ Value·Coefficient + s·ConstantPerScale (Coefficient names a graph input).</param>
+    internal sealed record Result(IReadOnlyList<(string Value, string Coefficient)> Terms, double ConstantPerScale,
+        IReadOnlyList<(string Value, string Gradient)> Seeds);
 
     /// <param name="prediction">The model output the head reads.</param>
     /// <param name="target">The target input (null for output:/loss: heads).</param>
-    /// <param name="scale">Scalar input holding the likelihood scale (N/B or 1).</param>
+    /// <param name="coefficients">Where the head's scale-dependent inputs come from.</param>
     /// <param name="logSigma">The learned-noise parameter tensor (scalar), for the learned gaussian.</param>
-    public static Result Emit(GraphEmitter e, LikelihoodSpec spec, string prediction, string? target, string scale, string? logSigma, string dataSource)
+    public static Result Emit(GraphEmitter e, LikelihoodSpec spec, string prediction, string? target, CoefficientInputs coefficients, string? logSigma, string dataSource)
     {
         var p = e.RequireType(prediction);
         if (p.ElementType != OnnxType.Float)
@@ -23,6 +26,8 @@ internal static class LikelihoodHead
         string C(double v) => e.ConstScalar(v);
         string Op(string op, params string[] inputs) => e.Op(op, inputs);
         string SumAll(string v) => e.Op("ReduceSum", [v], Attr.Int("keepdims", 0));
+        // s·k: the scale times a constant, as one host-computed input.
+        string Scaled(double k, long[]? shape = null) => coefficients.Scalar("likelihood_coefficient", k, 0, shape);
         var n = p.ElementCount;
 
         switch (spec.Kind)
@@ -31,9 +36,9 @@ internal static class LikelihoodHead
                 {
                     if (n != 1)
                         throw new DensityOptionException(LikelihoodSpec.OptionName, $"model output '{prediction}' has shape [{string.Join(",", p.Shape)}]; {spec} needs a scalar.");
-                    var value = SumAll(prediction);
-                    var seed = spec.Kind == LikelihoodKind.Output ? scale : Op("Neg", scale);
-                    return new Result(spec.Kind == LikelihoodKind.Output ? value : Op("Neg", value), [(prediction, e.Reshape(seed, p.Shape))]);
+                    // loss: log-likelihood = −loss, so both the term and the seed carry the sign (no Neg node).
+                    var sign = spec.Kind == LikelihoodKind.Output ? 1.0 : -1.0;
+                    return new Result([(e.Reshape(prediction, []), Scaled(sign))], 0, [(prediction, Scaled(sign, p.Shape))]);
                 }
             case LikelihoodKind.Categorical:
                 {
@@ -54,8 +59,8 @@ internal static class LikelihoodHead
                     var oneHot = e.Op("OneHot", [safe, e.ConstInt64(p.Shape[^1]), e.Const(FloatVector(0f, 1f))], Attr.Int("axis", -1));
                     var residual = Op("Sub", oneHot, Op("Exp", logp));
                     // Scale the [B,1] mask, not the [B,K] residual: one full-size pass fewer.
-                    var grad = Op("Mul", residual, Op("Mul", e.Op("Unsqueeze", [maskF, e.ConstInt64(-1)]), scale));
-                    return new Result(logLik, [(prediction, grad)]);
+                    var grad = Op("Mul", residual, Op("Mul", e.Op("Unsqueeze", [maskF, e.ConstInt64(-1)]), Scaled(1)));
+                    return new Result([(logLik, Scaled(1))], 0, [(prediction, grad)]);
                 }
             case LikelihoodKind.GaussianFixed or LikelihoodKind.GaussianLearned:
                 {
@@ -65,16 +70,16 @@ internal static class LikelihoodHead
                     if (spec.Kind == LikelihoodKind.GaussianFixed)
                     {
                         var s = spec.Sigma;
-                        var logLik = Op("Add", Op("Mul", sumSquares, C(-0.5 / (s * s))), C(n * (-Math.Log(s) - 0.5 * Math.Log(2 * Math.PI))));
-                        return new Result(logLik, [(prediction, Op("Mul", r, Op("Mul", scale, C(1 / (s * s)))))]);
+                        return new Result([(sumSquares, Scaled(-0.5 / (s * s)))], n * (-Math.Log(s) - 0.5 * Math.Log(2 * Math.PI)),
+                            [(prediction, Op("Mul", r, Scaled(1 / (s * s))))]);
                     }
                     // σ = exp(log_sigma): loglik = −½ Σr²·e^{−2ls} − n·ls − n/2·ln 2π.
                     var inverseVariance = Op("Exp", Op("Mul", logSigma!, C(-2)));
                     var weighted = Op("Mul", sumSquares, inverseVariance);
-                    var logLikLearned = Op("Sub", Op("Mul", weighted, C(-0.5)), Op("Add", Op("Mul", logSigma!, C(n)), C(0.5 * n * Math.Log(2 * Math.PI))));
-                    var gradMu = Op("Mul", r, Op("Mul", inverseVariance, scale));
-                    var gradLogSigma = Op("Mul", Op("Sub", weighted, C(n)), scale);
-                    return new Result(logLikLearned, [(prediction, gradMu), (logSigma!, e.Reshape(gradLogSigma, e.RequireType(logSigma!).Shape))]);
+                    var gradMu = Op("Mul", r, Op("Mul", inverseVariance, Scaled(1)));
+                    var gradLogSigma = Op("Mul", Op("Sub", weighted, C(n)), Scaled(1));
+                    return new Result([(weighted, Scaled(-0.5)), (e.Reshape(logSigma!, []), Scaled(-n))], -0.5 * n * Math.Log(2 * Math.PI),
+                        [(prediction, gradMu), (logSigma!, e.Reshape(gradLogSigma, e.RequireType(logSigma!).Shape))]);
                 }
             default: // Bernoulli
                 {
@@ -82,8 +87,8 @@ internal static class LikelihoodHead
                     // softplus(z) = relu(z) + log(1 + exp(−|z|)): no overflow for large |z|.
                     var softplus = Op("Add", Op("Relu", prediction), Op("Log", Op("Add", C(1), Op("Exp", Op("Neg", Op("Abs", prediction))))));
                     var logLik = SumAll(Op("Sub", Op("Mul", y, prediction), softplus));
-                    var grad = Op("Mul", Op("Sub", y, Op("Sigmoid", prediction)), scale);
-                    return new Result(logLik, [(prediction, grad)]);
+                    var grad = Op("Mul", Op("Sub", y, Op("Sigmoid", prediction)), Scaled(1));
+                    return new Result([(logLik, Scaled(1))], 0, [(prediction, grad)]);
                 }
         }
     }

@@ -5,24 +5,25 @@ using OnnxRay.Onnx.Parameters;
 namespace OnnxRay.Onnx.Density;
 
 /// <summary>
-/// Emits the log prior over the model's parameter tensors (normalised gaussian per element) and its gradient −θ/σ²,
+/// Emits the log prior over the model's parameter tensors (normalised gaussian per element) and its gradient −w·θ/σ²,
 /// both on the flat θ input as a whole (no reverse pass, a handful of nodes whatever the number of tensors: per-node
-/// overhead dominates small models). σ is one scalar when every element shares it, else a constant precision vector
-/// over θ. Both are multiplied by the prior_weight input. Extra parameters (log_sigma) get a flat prior (precision 0).
+/// overhead dominates small models). The prior weight w only enters through host-computed coefficients: one scalar
+/// −w/σ² when every element shares σ, else a [D] input −w/σ²ᵢ (0 on extra parameters such as log_sigma, which have a
+/// flat prior), whose log term then comes from the gradient as ½ θ·g (one dot product, no second pass of squares).
 /// </summary>
 internal static class PriorTerm
 {
-    /// <param name="LogPrior">Scalar log prior (times prior_weight), or null without a prior.</param>
+    /// <param name="Term">w·(log prior − its constant) = Value·Coefficient, or null without a prior.</param>
+    /// <param name="ConstantPerWeight">The normalising constant (times w).</param>
     /// <param name="FlatGradient">Its gradient with respect to the whole flat θ [D], or null without a prior or when not asked for.</param>
-    internal sealed record Result(string? LogPrior, string? FlatGradient);
+    internal sealed record Result((string Value, string Coefficient)? Term, double ConstantPerWeight, string? FlatGradient);
 
-    public static Result Emit(GraphEmitter e, ParameterLayout layout, PriorSpec prior, string theta, string weight, bool withGradient)
+    public static Result Emit(GraphEmitter e, ParameterLayout layout, PriorSpec prior, string theta, CoefficientInputs coefficients, bool withGradient)
     {
-        if (prior.Kind == PriorKind.None) return new Result(null, null);
+        if (prior.Kind == PriorKind.None) return new Result(null, 0, null);
         var constant = 0.0;
-        var precision = new float[layout.Dimension];
+        var segments = new List<CoefficientSegment>();
         var uniform = true;
-        double? shared = null;
         foreach (var t in layout.Tensors)
         {
             if (!t.IsInitializer)
@@ -33,30 +34,28 @@ internal static class PriorTerm
             var sigma = prior.SigmaFor(t);
             var p = 1 / (sigma * sigma);
             constant += t.Length * (-Math.Log(sigma) - 0.5 * Math.Log(2 * Math.PI));
-            precision.AsSpan(t.Offset, t.Length).Fill((float)p);
-            if (shared is null) shared = p;
-            else if (shared.Value != p) uniform = false;
+            if (segments.Count > 0 && segments[^1].PerPriorWeight == -p && segments[^1].Offset + segments[^1].Length == t.Offset)
+                segments[^1] = segments[^1] with { Length = segments[^1].Length + t.Length };
+            else
+            {
+                if (segments.Count > 0) uniform = false;
+                segments.Add(new CoefficientSegment(t.Offset, t.Length, 0, -p));
+            }
         }
-        if (shared is null) return new Result(null, null);
+        if (segments.Count == 0) return new Result(null, 0, null);
 
-        string negHalfSumSquares;
-        string? gradient;
         if (uniform)
         {
-            // −½ p Σθ² and −p·w·θ.
-            negHalfSumSquares = e.Op("Mul", [e.Op("ReduceSumSquare", [theta], Attr.Int("keepdims", 0)), e.ConstScalar(-0.5 * shared.Value)]);
-            gradient = withGradient ? e.Op("Mul", [theta, e.Op("Mul", [weight, e.ConstScalar(-shared.Value)])]) : null;
+            // −½ w p Σθ² and −w p θ.
+            var p = -segments[0].PerPriorWeight;
+            var sumSquares = e.Op("ReduceSumSquare", [theta], Attr.Int("keepdims", 0));
+            var gradient = withGradient ? e.Op("Mul", [theta, coefficients.Scalar("prior_coefficient", 0, -p)]) : null;
+            return new Result((sumSquares, coefficients.Scalar("prior_coefficient", 0, -0.5 * p)), constant, gradient);
         }
-        else
-        {
-            // q = −p⊙θ; −½ Σ pθ² = ½ Σ q⊙θ; gradient w·q.
-            for (var i = 0; i < precision.Length; i++) precision[i] = -precision[i];
-            var negPrecision = e.Const(TensorData.FromFloats("prior_negative_precision", [precision.Length], precision));
-            var q = e.Op("Mul", [theta, negPrecision]);
-            negHalfSumSquares = e.Op("Mul", [e.Op("ReduceSum", [e.Op("Mul", [q, theta])], Attr.Int("keepdims", 0)), e.ConstScalar(0.5)]);
-            gradient = withGradient ? e.Op("Mul", [q, weight]) : null;
-        }
-        var logPrior = e.Op("Mul", [e.Op("Add", [negHalfSumSquares, e.ConstScalar(constant)]), weight]);
-        return new Result(logPrior, gradient);
+        // g = −w p⊙θ; −½ w Σ pθ² = ½ θ·g.
+        var g = e.Op("Mul", [theta, coefficients.PerElement("prior_gradient_coefficient", layout.Dimension, segments)]);
+        var dot = e.Op("MatMul", [theta, g]);
+        e.Types.Set(dot, [], OnnxType.Float);
+        return new Result((dot, e.ConstScalar(0.5)), constant, withGradient ? g : null);
     }
 }

@@ -206,6 +206,13 @@ public sealed class GradientRatioBenchmark : IBenchmark
             names.Add(view.InputName);
             values.Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(theta, view.Offset, (int)view.Length), view.Shape));
         }
+        foreach (var c in graph.Coefficients.Where(c => !c.HasDefault))
+        {
+            var value = new float[c.Length];
+            c.Fill(value, graph.DefaultLikelihoodScale, 1.0);
+            names.Add(c.InputName);
+            values.Add(OrtValue.CreateTensorValueFromMemory(value, c.Shape));
+        }
         foreach (var d in graph.DataInputs)
         {
             names.Add(d.Name);
