@@ -165,4 +165,22 @@ public class RegressionAggregatorTests
         Assert.Contains("output 1", Assert.Throws<ArgumentException>(() => aggregator.AddDraw([0.0, 1.0], [1.0, 0.0])).Message);
         Assert.Throws<ArgumentException>(() => aggregator.AddDraw([0.0], 1.0));
     }
+
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(float.NegativeInfinity)]
+    public void A_non_finite_float_draw_is_refused_naming_the_output_and_leaves_the_aggregate_unchanged(float bad)
+    {
+        var aggregator = new RegressionAggregator(9);
+        var draw = Enumerable.Range(0, 9).Select(i => (float)i).ToArray();
+        aggregator.AddDraw(draw, 0.5);
+        draw[7] = bad;
+        Assert.Contains("output 7", Assert.Throws<ArgumentException>(() => aggregator.AddDraw(draw, 0.5)).Message);
+        Assert.Equal(1, aggregator.DrawCount);
+        Assert.Equal(3.0, aggregator.Result().Mean[3]);
+        // The largest finite floats do not trip the check.
+        aggregator.AddDraw(Enumerable.Repeat(float.MaxValue, 9).ToArray(), 0.5);
+        Assert.Equal(2, aggregator.DrawCount);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using OnnxRay.Abstractions;
 
 namespace OnnxRay.Onnx.Prediction.Aggregation;
@@ -94,11 +95,11 @@ public sealed class RegressionAggregator
         DrawWeight.Validate(weight);
         if (!(noiseSd > 0) || !double.IsFinite(noiseSd)) throw new ArgumentException($"noise sd {noiseSd} must be positive and finite", nameof(noiseSd));
         var widened = _widened ??= new double[Outputs];
-        for (var i = 0; i < widened.Length; i++)
-        {
-            if (!float.IsFinite(means[i])) throw new ArgumentException($"output {i}: mean {means[i]} is not finite", nameof(means));
-            widened[i] = means[i];
-        }
+        TensorPrimitives.ConvertTruncating<float, double>(means, widened); // exact: every float is a double
+        // One vectorised sum finds a NaN or ±∞ (finite floats cannot overflow a double sum); the loop only names it.
+        if (!double.IsFinite(TensorPrimitives.Sum<double>(widened)))
+            for (var i = 0; i < widened.Length; i++)
+                if (!float.IsFinite(means[i])) throw new ArgumentException($"output {i}: mean {means[i]} is not finite", nameof(means));
 
         DrawCount++;
         if (weight == 0) return;
