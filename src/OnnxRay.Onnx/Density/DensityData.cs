@@ -84,6 +84,19 @@ public sealed class DensityData
         return FromArrays(prepared, Source);
     }
 
+    /// <summary>
+    /// Throws when a categorical target is neither a class index in [−K, K) (negative ones count from the end, as ONNX's
+    /// OneHot does) nor the ignore index: the graph's one-hot would silently drop such a row.
+    /// </summary>
+    internal static void ThrowIfClassOutOfRange(string source, NpyArray target, long classCount, long ignoreIndex)
+    {
+        if (target.Data is not long[] classes) return;
+        for (var i = 0; i < classes.Length; i++)
+            if (classes[i] != ignoreIndex && (classes[i] >= classCount || classes[i] < -classCount))
+                throw new DataMismatchException(source, DensityGraph.TargetInput,
+                    $"element {i} is class {classes[i]}, outside [0, {classCount}) for {classCount} logits (and not the ignore index {ignoreIndex}).");
+    }
+
     /// <summary>Copies rows <paramref name="first"/>…first+count−1 of every array.</summary>
     public IReadOnlyDictionary<string, NpyArray> Rows(long first, long count)
     {

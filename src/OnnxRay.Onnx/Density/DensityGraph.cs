@@ -42,6 +42,9 @@ public sealed class DensityGraph
     /// <summary>Inputs computed from (likelihood scale, prior weight) by <see cref="DensityCoefficient.Fill"/> before a run.</summary>
     public IReadOnlyList<DensityCoefficient> Coefficients { get; init; } = [];
 
+    /// <summary>Number of classes K of a categorical head (targets must lie in [−K, K) or be the ignore index), else null.</summary>
+    public long? ClassCount { get; init; }
+
     /// <summary>Data inputs in feed order (model inputs, then target when present).</summary>
     public IReadOnlyList<DataInput> DataInputs { get; }
 

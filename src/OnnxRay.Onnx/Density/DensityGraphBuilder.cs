@@ -88,6 +88,9 @@ public static class DensityGraphBuilder
         var coefficients = new CoefficientInputs(emitter, likelihoodScale);
         var head = LikelihoodHead.Emit(emitter, spec, prediction, target, coefficients,
             layout.Contains(LikelihoodSpec.LogSigmaParameter) ? LikelihoodSpec.LogSigmaParameter : null, path);
+        // The head has checked the logits' rank.
+        long? classCount = spec.Kind == LikelihoodKind.Categorical ? emitter.RequireType(prediction).Shape[^1] : null;
+        if (classCount is { } k) DensityData.ThrowIfClassOutOfRange(path, batch[DensityGraph.TargetInput], k, spec.IgnoreIndex);
         var prior = PriorTerm.Emit(emitter, layout, options.Prior, DensityGraph.ThetaInput, coefficients, withGradient);
         // log p = Σ term·coefficient + (s·head constant + w·prior constant): one Mul per term and one Sum.
         var terms = head.Terms.Concat(prior.Term is { } pt ? [pt] : []).Select(t => emitter.Op("Mul", [t.Value, t.Coefficient])).ToList();
@@ -127,6 +130,7 @@ public static class DensityGraphBuilder
         return new DensityGraph(proto, layout, dataInputs, dataInputs.Count == 0 ? 0 : dataInputs[0].Shape.FirstOrDefault(), withGradient, likelihoodScale)
         {
             Coefficients = coefficients.All,
+            ClassCount = classCount,
             ExternalDataFolder = model.BaseDirectory,
             ThetaViews = thetaViews,
         };

@@ -50,16 +50,17 @@ internal static class LikelihoodHead
                         throw new DataMismatchException(dataSource, "target", $"categorical needs int64 class indices, got ONNX element type {t.ElementType}.");
                     var logp = e.Op("LogSoftmax", [prediction], Attr.Int("axis", -1));
                     e.Types.Set(logp, p.Shape, OnnxType.Float);
-                    var mask = Op("Not", Op("Equal", target!, e.ConstScalar(spec.IgnoreIndex, OnnxType.Int64)));
-                    var safe = Op("Where", mask, target!, e.ConstScalar(0, OnnxType.Int64));
-                    var picked = e.Op("GatherElements", [logp, e.Op("Unsqueeze", [safe, e.ConstInt64(-1)])], Attr.Int("axis", -1));
-                    var maskF = e.Op("Cast", [mask], Attr.Int("to", OnnxType.Float));
-                    var picked2 = e.Op("Squeeze", [picked, e.ConstInt64(-1)]);
-                    var logLik = SumAll(Op("Mul", picked2, maskF));
-                    var oneHot = e.Op("OneHot", [safe, e.ConstInt64(p.Shape[^1]), e.Const(FloatVector(0f, 1f))], Attr.Int("axis", -1));
-                    var residual = Op("Sub", oneHot, Op("Exp", logp));
-                    // Scale the [B,1] mask, not the [B,K] residual: one full-size pass fewer.
-                    var grad = Op("Mul", residual, Op("Mul", e.Op("Unsqueeze", [maskF, e.ConstInt64(-1)]), Scaled(1)));
+                    // Ignored targets become class K, outside OneHot's range [−K, K): their one-hot row is all zeros, so
+                    // Σ onehot⊙log p is the masked log-likelihood without a separate mask.
+                    var classes = p.Shape[^1];
+                    var ignored = Op("Equal", target!, e.ConstScalar(spec.IgnoreIndex, OnnxType.Int64));
+                    var oneHot = e.Op("OneHot", [Op("Where", ignored, e.ConstScalar(classes, OnnxType.Int64), target!), e.ConstInt64(classes), e.Const(FloatVector(0f, 1f))],
+                        Attr.Int("axis", -1));
+                    e.Types.Set(oneHot, p.Shape, OnnxType.Float);
+                    var logLik = SumAll(Op("Mul", oneHot, logp));
+                    // ∂/∂z = (onehot − softmax)·s on kept rows, 0 on ignored ones: the scale is masked on the [.., 1] rows, not the logits.
+                    var rowScale = e.Op("Unsqueeze", [Op("Where", ignored, C(0), Scaled(1)), e.ConstInt64(-1)]);
+                    var grad = Op("Mul", Op("Sub", oneHot, Op("Exp", logp)), rowScale);
                     return new Result([(logLik, Scaled(1))], 0, [(prediction, grad)]);
                 }
             case LikelihoodKind.GaussianFixed or LikelihoodKind.GaussianLearned:

@@ -46,6 +46,8 @@ public sealed class OrtLogDensity : ILogDensity, ICheckpointableDensity, IDispos
         var scale = (double)DataSetSize / BatchSize;
         var firstBatch = data.Rows(0, BatchSize);
         var graph = DensityGraphBuilder.Build(model, layout, density, firstBatch, scale, withGradient: true, registry);
+        if (graph.ClassCount is { } classes)
+            DensityData.ThrowIfClassOutOfRange(data.Source, data.Arrays[DensityGraph.TargetInput], classes, density.Likelihood.IgnoreIndex);
         Layout = graph.Layout;
         InitialTheta = Layout.ReadInitialTheta(model);
         _main = new GraphSession(graph, options, BindsCallerMemory);

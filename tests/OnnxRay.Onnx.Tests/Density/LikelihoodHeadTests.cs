@@ -64,6 +64,40 @@ public class LikelihoodHeadTests
     }
 
     [Fact]
+    public void Categorical_ignore_index_that_is_also_a_negative_class_is_skipped_not_read_as_the_last_class()
+    {
+        long[] target = [0, -1, 3, 2, -1, 1];
+        var (g, raw) = AffineModel([6, 4], NpyArray.FromInt64s(target, 6));
+        var value = Evaluate(raw, g, "categorical:ignore=-1", "none", out var theta, out var density);
+        using (density)
+        {
+            var z = Prediction(g, theta);
+            var expected = 0.0;
+            for (var i = 0; i < 6; i++)
+            {
+                if (target[i] == -1) continue;
+                var row = z.Skip(i * 4).Take(4).Select(v => (double)v).ToArray();
+                var max = row.Max();
+                expected += row[target[i]] - (max + Math.Log(row.Sum(v => Math.Exp(v - max))));
+            }
+            Assert.Equal(expected, value, 4);
+        }
+        var (g2, raw2) = AffineModel([6, 4], NpyArray.FromInt64s(target, 6));
+        GradientCheck.AgainstFiniteDifferences(new OnnxModel(raw2, "t.onnx", null), g2, "categorical:ignore=-1", glob: "w");
+    }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(-5)]
+    public void Categorical_target_outside_the_classes_is_named(long bad)
+    {
+        var (g, raw) = AffineModel([3, 4], NpyArray.FromInt64s([0, bad, 2], 3));
+        var e = Assert.Throws<DataMismatchException>(() => Evaluate(raw, g, "categorical", "none", out _, out _));
+        Assert.Equal("target", e.ArrayName);
+        Assert.Contains($"class {bad}", e.Message);
+    }
+
+    [Fact]
     public void Gaussian_fixed_sigma_full_normalised_density()
     {
         var y = new float[] { 0.3f, -1.2f, 2.0f, 0.7f };
