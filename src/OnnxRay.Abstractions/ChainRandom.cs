@@ -38,9 +38,9 @@ public sealed class ChainRandom
     /// <summary>Next raw 64-bit output.</summary>
     public ulong NextUInt64() => Step(ref _s0, ref _s1, ref _s2, ref _s3);
 
-    /// <summary>One xoshiro256** step on a state held wherever the caller keeps it (fields, or locals in a bulk loop).</summary>
+    /// <summary>One xoshiro256** step on a state held wherever the caller keeps it (fields, or one lane of a <see cref="GaussianStream"/>).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static ulong Step(ref ulong s0, ref ulong s1, ref ulong s2, ref ulong s3)
+    internal static ulong Step(ref ulong s0, ref ulong s1, ref ulong s2, ref ulong s3)
     {
         var result = RotateLeft(s1 * 5, 7) * 9;
         var t = s1 << 17;
@@ -54,10 +54,16 @@ public sealed class ChainRandom
     }
 
     /// <summary>Uniform double in [0, 1) with 53 random bits.</summary>
-    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+    public double NextDouble() => UnitDouble(NextUInt64());
 
     /// <summary>Uniform double in (0, 1): never 0, safe for logarithms.</summary>
-    public double NextOpenDouble() => ((NextUInt64() >> 11) + 0.5) * (1.0 / (1UL << 53));
+    public double NextOpenDouble() => OpenUnitDouble(NextUInt64());
+
+    /// <summary>The top 53 of 64 random bits as a uniform double in [0, 1).</summary>
+    internal static double UnitDouble(ulong bits) => (bits >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>The top 53 of 64 random bits as a uniform double in (0, 1).</summary>
+    internal static double OpenUnitDouble(ulong bits) => ((bits >> 11) + 0.5) * (1.0 / (1UL << 53));
 
     /// <summary>Uniform integer in [0, <paramref name="exclusiveMax"/>) without modulo bias.</summary>
     public long NextInt64(long exclusiveMax)
@@ -73,45 +79,32 @@ public sealed class ChainRandom
     }
 
     /// <summary>Standard normal draw (ziggurat method, see <see cref="ZigguratNormal"/>).</summary>
-    public double NextGaussian() => ZigguratNormal.Next(this);
+    public double NextGaussian() => ZigguratNormal.Doornik128.Next(ref _s0, ref _s1, ref _s2, ref _s3);
 
-    /// <summary>Fills <paramref name="destination"/> with independent standard normal draws (the values of <see cref="NextGaussian"/>, rounded).</summary>
+    /// <summary>
+    /// A bulk stream of standard normal draws (see <see cref="GaussianStream"/>) seeded from the next 64-bit output of
+    /// this stream: a kernel that refreshes D velocities chunk by chunk starts one stream per refresh.
+    /// </summary>
+    public GaussianStream StartGaussianStream() => new(NextUInt64());
+
+    /// <summary>
+    /// Fills <paramref name="destination"/> with independent standard normal draws from a fresh
+    /// <see cref="StartGaussianStream"/> (one 64-bit output of this stream per non-empty fill). The values are not
+    /// those of <see cref="NextGaussian"/>: bulk draws are vectorised Box–Muller, single draws the scalar ziggurat.
+    /// </summary>
     public void FillGaussian(Span<float> destination)
     {
-        // The generator state lives in locals while the ziggurat's fast path runs: a velocity refresh draws millions.
-        ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
-        for (var i = 0; i < destination.Length; i++)
-        {
-            var bits = Step(ref s0, ref s1, ref s2, ref s3);
-            if (ZigguratNormal.TryFast(bits, out var x))
-            {
-                destination[i] = (float)x;
-                continue;
-            }
-            (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
-            destination[i] = (float)ZigguratNormal.CompleteSlow(this, bits);
-            (s0, s1, s2, s3) = (_s0, _s1, _s2, _s3);
-        }
-        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+        if (destination.IsEmpty) return;
+        var stream = StartGaussianStream();
+        stream.Fill(destination);
     }
 
-    /// <summary>Fills <paramref name="destination"/> with independent standard normal draws (the values of <see cref="NextGaussian"/>).</summary>
+    /// <inheritdoc cref="FillGaussian(Span{float})"/>
     public void FillGaussian(Span<double> destination)
     {
-        ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
-        for (var i = 0; i < destination.Length; i++)
-        {
-            var bits = Step(ref s0, ref s1, ref s2, ref s3);
-            if (ZigguratNormal.TryFast(bits, out var x))
-            {
-                destination[i] = x;
-                continue;
-            }
-            (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
-            destination[i] = ZigguratNormal.CompleteSlow(this, bits);
-            (s0, s1, s2, s3) = (_s0, _s1, _s2, _s3);
-        }
-        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+        if (destination.IsEmpty) return;
+        var stream = StartGaussianStream();
+        stream.Fill(destination);
     }
 
     /// <summary>In-place Fisher–Yates shuffle.</summary>
@@ -164,7 +157,7 @@ public sealed class ChainRandom
 
     private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));
 
-    private static ulong SplitMix64(ref ulong state)
+    internal static ulong SplitMix64(ref ulong state)
     {
         var z = state += 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;

@@ -4,91 +4,120 @@ using System.Runtime.InteropServices;
 namespace OnnxRay.Abstractions;
 
 /// <summary>
-/// Standard normal draws by the ziggurat method (Marsaglia and Tsang 2000, in Doornik's 2005 ZIGNOR form with
-/// 128 blocks and a double-precision uniform, which avoids the correlation of the 32-bit original). About 99% of
-/// draws cost one 64-bit random number, a table lookup and a multiply — several times faster than Box–Muller,
-/// which matters when a sampler refreshes millions of velocity components per step.
+/// Standard normal draws by the ziggurat method (Marsaglia and Tsang 2000, in Doornik's 2005 ZIGNOR form: a
+/// double-precision uniform, which avoids the correlation of the 32-bit original, and exact tails). A draw whose
+/// point falls inside its block's rectangle costs one 64-bit random number, a table lookup and a multiply; the others
+/// go through the wedge or tail steps with further uniforms.
+/// <para>
+/// Two table sets: <see cref="Doornik128"/> (128 blocks, 97.2% of draws on the fast path) for
+/// <see cref="ChainRandom.NextGaussian"/>, and <see cref="Bulk1024"/> (1,024 blocks, 99.57%) for the vectorised
+/// <see cref="GaussianStream"/>, whose lanes all wait whenever one of them leaves the fast path.
+/// </para>
 /// </summary>
-internal static class ZigguratNormal
+internal sealed class ZigguratNormal
 {
-    private const int Blocks = 128;
-    private const double TailStart = 3.442619855899;       // R: start of the tail
-    private const double BlockArea = 9.91256303526217e-3;   // V: area of each block
+    /// <summary>Doornik's 128 blocks: R = 3.442619855899, V = 9.91256303526217e-3.</summary>
+    public static readonly ZigguratNormal Doornik128 = new(128, 3.442619855899, 9.91256303526217e-3);
 
-    private static readonly double[] X = BuildX();
-    private static readonly double[] Ratio = BuildRatio(X);
+    /// <summary>
+    /// 1,024 blocks. R solves the block recursion so that the top block closes at x = 0 (bisection in double; V =
+    /// R·e^{−R²/2} + ∫_R^∞ e^{−t²/2} dt); the same procedure gives Doornik's 128-block R to 1e-11.
+    /// </summary>
+    public static readonly ZigguratNormal Bulk1024 = new(1024, 4.038849846109504, 0.0012263246463530893);
 
-    /// <summary>One standard normal draw from <paramref name="random"/>.</summary>
-    public static double Next(ChainRandom random)
+    private readonly double _tailStart;
+
+    /// <summary>Block edges x₀ … x_C (x₀ = V/f(R) is the base strip's virtual width); read by the vector fast path too.</summary>
+    public double[] X { get; }
+
+    /// <summary>x_{i+1}/x_i: a draw with |u| below it lies inside block i's rectangle.</summary>
+    public double[] Ratio { get; }
+
+    /// <summary>exp(−x_i²/2) at the block edges: the wedge test then needs one exponential.</summary>
+    private readonly double[] _density;
+
+    /// <summary>Mask of the block index in the low bits of a draw's 64 random bits (the uniform uses the top 53).</summary>
+    public ulong BlockMask { get; }
+
+    private ZigguratNormal(int blocks, double tailStart, double blockArea)
     {
-        var bits = random.NextUInt64();
-        return TryFast(bits, out var x) ? x : CompleteSlow(random, bits);
+        _tailStart = tailStart;
+        BlockMask = (ulong)blocks - 1;
+        X = BuildX(blocks, tailStart, blockArea);
+        Ratio = new double[blocks];
+        for (var i = 0; i < blocks; i++) Ratio[i] = X[i + 1] / X[i];
+        _density = X.Select(edge => Math.Exp(-0.5 * edge * edge)).ToArray();
     }
 
     /// <summary>
-    /// The fast path (about 99% of draws): the point chosen by the 64 random <paramref name="bits"/> lies inside its
-    /// block's rectangle. Split out so that a bulk fill can run it with the generator state held in registers.
+    /// One standard normal draw from the xoshiro256** state (s0, s1, s2, s3), held wherever the caller keeps it
+    /// (a <see cref="ChainRandom"/>'s fields).
+    /// </summary>
+    public double Next(ref ulong s0, ref ulong s1, ref ulong s2, ref ulong s3)
+    {
+        var bits = ChainRandom.Step(ref s0, ref s1, ref s2, ref s3);
+        return TryFast(bits, out var x) ? x : CompleteSlow(ref s0, ref s1, ref s2, ref s3, bits);
+    }
+
+    /// <summary>
+    /// The fast path: the point chosen by the 64 random <paramref name="bits"/> lies inside its block's rectangle.
+    /// <see cref="GaussianStream"/> does the same operations on 8 lanes at once.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TryFast(ulong bits, out double x)
+    public bool TryFast(ulong bits, out double x)
     {
-        var block = (int)(bits & (Blocks - 1));
-        // The top 53 bits give a uniform u in [−1, 1); the low 7 bits chose the block. (long: the value fits, and
-        // the signed conversion is a single instruction.)
+        var block = (int)(bits & BlockMask);
+        // The top 53 bits give a uniform u in [−1, 1) on a 2⁻⁵² grid; the low bits chose the block. (long: the
+        // value fits, and the signed conversion is a single instruction.)
         var u = 2.0 * ((long)(bits >> 11) * (1.0 / (1UL << 53))) - 1.0;
-        ref var xs = ref MemoryMarshal.GetArrayDataReference(X);
-        x = u * Unsafe.Add(ref xs, block);
+        x = u * Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(X), block);
         return Math.Abs(u) < Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Ratio), block);
     }
 
-    /// <summary>Finishes a draw whose first <paramref name="bits"/> missed the fast path (wedge or tail, or a fresh try).</summary>
-    public static double CompleteSlow(ChainRandom random, ulong bits)
+    /// <summary>
+    /// Finishes a draw whose first <paramref name="bits"/> missed the fast path (wedge or tail, or a fresh try), with
+    /// further uniforms from the state (s0, s1, s2, s3). A draw inside its rectangle returns at once, consuming nothing.
+    /// </summary>
+    public double CompleteSlow(ref ulong s0, ref ulong s1, ref ulong s2, ref ulong s3, ulong bits)
     {
         while (true)
         {
-            var block = (int)(bits & (Blocks - 1));
+            var block = (int)(bits & BlockMask);
             var u = 2.0 * ((bits >> 11) * (1.0 / (1UL << 53))) - 1.0;
             if (Math.Abs(u) < Ratio[block]) return u * X[block];
-            if (block == 0) return Tail(random, u < 0);
+            if (block == 0) return Tail(ref s0, ref s1, ref s2, ref s3, u < 0);
             var x = u * X[block];
-            var f0 = Math.Exp(-0.5 * (X[block] * X[block] - x * x));
-            var f1 = Math.Exp(-0.5 * (X[block + 1] * X[block + 1] - x * x));
-            if (f1 + random.NextDouble() * (f0 - f1) < 1.0) return x;
-            bits = random.NextUInt64();
+            // Accept x when a uniform height between the wedge's edges lies under the density.
+            var uniform = ChainRandom.UnitDouble(ChainRandom.Step(ref s0, ref s1, ref s2, ref s3));
+            if (_density[block + 1] + uniform * (_density[block] - _density[block + 1]) < Math.Exp(-0.5 * x * x)) return x;
+            bits = ChainRandom.Step(ref s0, ref s1, ref s2, ref s3);
         }
     }
 
-    /// <summary>Marsaglia's tail algorithm beyond <see cref="TailStart"/>.</summary>
-    private static double Tail(ChainRandom random, bool negative)
+    /// <summary>Marsaglia's tail algorithm beyond R, with uniforms in (0, 1).</summary>
+    private double Tail(ref ulong s0, ref ulong s1, ref ulong s2, ref ulong s3, bool negative)
     {
         double x, y;
         do
         {
-            x = Math.Log(random.NextOpenDouble()) / TailStart;
-            y = Math.Log(random.NextOpenDouble());
+            x = Math.Log(ChainRandom.OpenUnitDouble(ChainRandom.Step(ref s0, ref s1, ref s2, ref s3))) / _tailStart;
+            y = Math.Log(ChainRandom.OpenUnitDouble(ChainRandom.Step(ref s0, ref s1, ref s2, ref s3)));
         } while (-2.0 * y < x * x);
-        return negative ? x - TailStart : TailStart - x;
+        return negative ? x - _tailStart : _tailStart - x;
     }
 
-    private static double[] BuildX()
+    private static double[] BuildX(int blocks, double tailStart, double blockArea)
     {
-        var x = new double[Blocks + 1];
-        var f = Math.Exp(-0.5 * TailStart * TailStart);
-        x[0] = BlockArea / f;
-        x[1] = TailStart;
-        x[Blocks] = 0;
-        for (var i = 2; i < Blocks; i++)
+        var x = new double[blocks + 1];
+        var f = Math.Exp(-0.5 * tailStart * tailStart);
+        x[0] = blockArea / f;
+        x[1] = tailStart;
+        x[blocks] = 0;
+        for (var i = 2; i < blocks; i++)
         {
-            x[i] = Math.Sqrt(-2.0 * Math.Log(BlockArea / x[i - 1] + f));
+            x[i] = Math.Sqrt(-2.0 * Math.Log(blockArea / x[i - 1] + f));
             f = Math.Exp(-0.5 * x[i] * x[i]);
         }
         return x;
-    }
-
-    private static double[] BuildRatio(double[] x)
-    {
-        var r = new double[Blocks];
-        for (var i = 0; i < Blocks; i++) r[i] = x[i + 1] / x[i];
-        return r;
     }
 }

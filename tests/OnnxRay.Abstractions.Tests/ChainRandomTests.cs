@@ -71,27 +71,6 @@ public class ChainRandomTests
     }
 
     [Fact]
-    public void Bulk_gaussian_fills_give_exactly_the_one_at_a_time_stream()
-    {
-        // 300 000 draws take the wedge and tail paths (about 1% of draws) many times, each with extra uniforms.
-        const int n = 300_000;
-        var one = new ChainRandom(77);
-        var expected = new double[n];
-        for (var i = 0; i < n; i++) expected[i] = one.NextGaussian();
-        var bulk = new ChainRandom(77);
-        var doubles = new double[n];
-        bulk.FillGaussian(doubles.AsSpan(0, 1000));
-        bulk.FillGaussian(doubles.AsSpan(1000)); // a split fill continues the same stream
-        Assert.Equal(expected, doubles);
-        Assert.Equal(one.NextUInt64(), bulk.NextUInt64());
-
-        var floats = new float[n];
-        new ChainRandom(77).FillGaussian(floats);
-        Assert.Equal(expected.Select(x => (float)x).ToArray(), floats);
-        Assert.Contains(expected, x => Math.Abs(x) > 3.442619855899); // the tail was visited
-    }
-
-    [Fact]
     public void NextInt64_is_uniform_and_shuffle_is_a_permutation()
     {
         var random = new ChainRandom(3);
