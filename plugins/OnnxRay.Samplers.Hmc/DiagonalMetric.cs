@@ -38,13 +38,14 @@ internal sealed class DiagonalMetric
     /// <summary>Gaussian draws are scaled by √M block by block while the block is still in cache.</summary>
     private const int NoiseBlock = 1024;
 
-    /// <summary>p ← √M·ξ with ξ ~ N(0, I).</summary>
+    /// <summary>p ← √M·ξ with ξ ~ N(0, I) (one <see cref="GaussianStream"/>: the blocks continue it, so ξ is one <c>FillGaussian</c>).</summary>
     public void SampleMomentum(Span<float> momentum, ChainRandom random)
     {
+        var normals = random.StartGaussianStream();
         for (var start = 0; start < momentum.Length; start += NoiseBlock)
         {
             var block = momentum.Slice(start, Math.Min(NoiseBlock, momentum.Length - start));
-            random.FillGaussian(block);
+            normals.Fill(block);
             TensorPrimitives.Multiply(block, _sqrtMass.AsSpan(start, block.Length), block);
         }
     }

@@ -95,11 +95,14 @@ internal static class RayVectorOps
         }
     }
 
-    /// <summary>Gaussian draws are made in blocks of this many (a multiple of any SIMD width) on the stack.</summary>
-    private const int NoiseBlock = 512;
+    /// <summary>
+    /// Gaussian draws are made in blocks of this many on the stack (a multiple of any SIMD width and of
+    /// <see cref="GaussianStream.Lanes"/>, so the blocks continue one stream: ξ equals one <c>FillGaussian</c> of length D).
+    /// </summary>
+    private const int NoiseBlock = 1024;
 
     /// <summary>
-    /// The Ornstein–Uhlenbeck scatter v ← keep·v + noise·ξ (ξ ~ N(0, I) drawn in index order, arithmetic in double;
+    /// The Ornstein–Uhlenbeck scatter v ← keep·v + noise·ξ (ξ ~ N(0, I) from one <see cref="GaussianStream"/>, arithmetic in double;
     /// keep = 0 is the full redraw v ← ξ, which never reads the old v, so a non-finite v cannot survive it),
     /// optionally preceded in the same pass by the kick v ← a·v + b·g, and optionally followed, still in the same
     /// pass, by the reductions |v|², |g|², v·g of the result, which the next kick at this position then need not
@@ -120,10 +123,11 @@ internal static class RayVectorOps
         var vKeep = new Vector<double>(keep);
         var vNoise = new Vector<double>(noise);
         var redraw = keep == 0 && noise == 1 && !kick;
+        var normals = random.StartGaussianStream();
         for (var start = 0; start < n; start += NoiseBlock)
         {
             var length = Math.Min(NoiseBlock, n - start);
-            random.FillGaussian(xi[..length]);
+            normals.Fill(xi[..length]);
             var i = start;
             if (vectorEnd > start)
             {
