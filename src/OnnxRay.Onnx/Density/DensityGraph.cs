@@ -3,7 +3,10 @@ using OnnxRay.Onnx.Protobuf;
 
 namespace OnnxRay.Onnx.Density;
 
-/// <summary>Declared data input of a density graph (a model input or the target), with its batch-specialised shape.</summary>
+/// <summary>
+/// Declared data input of a density graph (a model input or the target), with its batch-specialised shape. A gaussian
+/// or bernoulli target is declared in the prediction's shape (e.g. [B,1] for [B] data): feed the same rows in this shape.
+/// </summary>
 public sealed record DataInput(string Name, int ElementType, long[] Shape);
 
 /// <summary>

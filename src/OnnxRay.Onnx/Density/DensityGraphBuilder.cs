@@ -81,9 +81,10 @@ public static class DensityGraphBuilder
                 throw new DataMismatchException(path, DensityGraph.TargetInput, $"missing: likelihood {spec} needs a '{DensityGraph.TargetInput}' array.");
             target = DensityGraph.TargetInput;
             var type = OrtTensors.OnnxTypeOf(t.Dtype);
-            graph.Input.Add(ThetaRewriter.TensorInput(target, type, t.Shape));
-            types.Set(target, t.Shape, type);
-            dataInputs.Add(new DataInput(target, type, t.Shape));
+            var shape = TargetShape(spec, t.Shape, types.Find(prediction)?.Shape);
+            graph.Input.Add(ThetaRewriter.TensorInput(target, type, shape));
+            types.Set(target, shape, type);
+            dataInputs.Add(new DataInput(target, type, shape));
         }
         var coefficients = new CoefficientInputs(emitter, likelihoodScale);
         var head = LikelihoodHead.Emit(emitter, spec, prediction, target, coefficients,
@@ -172,6 +173,16 @@ public static class DensityGraphBuilder
         var fresh = Probe(updated, batch, path, externalDataFolder, null, null);
         foreach (var name in fresh.Names)
             if (!types.Contains(name)) types.Set(name, fresh.Find(name)!.Value.Shape, fresh.Find(name)!.Value.ElementType);
+    }
+
+    /// <summary>
+    /// The shape the target is declared (and fed) in: the prediction's own shape for elementwise heads when the rows
+    /// match (e.g. [B] targets for a [B,1] output, same memory), so the head needs no Reshape node; else the data's.
+    /// </summary>
+    private static long[] TargetShape(LikelihoodSpec spec, long[] data, long[]? prediction)
+    {
+        if (spec.Kind == LikelihoodKind.Categorical || prediction is not [var rows, ..] || data is not [var dataRows, ..] || rows != dataRows) return data;
+        return prediction.Aggregate(1L, (a, d) => a * d) == data.Aggregate(1L, (a, d) => a * d) ? prediction : data;
     }
 
     private static float InitialLogSigma(NpyArray prediction, IReadOnlyDictionary<string, NpyArray> batch)

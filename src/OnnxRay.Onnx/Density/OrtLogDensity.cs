@@ -215,7 +215,7 @@ public sealed class OrtLogDensity : ILogDensity, ICheckpointableDensity, IDispos
         if (_chunks is not null) return _chunks;
         var inputs = _main.Graph.DataInputs;
         OrtValue[] View(long first, long count) =>
-            inputs.Select(d => Own(OrtTensors.WrapRows(_data.Arrays[d.Name].Data, _data.Arrays[d.Name].Shape, first, count))).ToArray();
+            inputs.Select(d => Own(OrtTensors.WrapRows(_data.Arrays[d.Name].Data, d.Shape, first, count))).ToArray(); // rows in the declared shape
         _chunks = [];
         for (long first = 0; first + BatchSize <= DataSetSize; first += BatchSize) _chunks.Add(View(first, BatchSize));
         if (DataSetSize % BatchSize != 0) _remainderChunk = View(DataSetSize - DataSetSize % BatchSize, DataSetSize % BatchSize);

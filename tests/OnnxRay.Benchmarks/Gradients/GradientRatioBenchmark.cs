@@ -219,8 +219,8 @@ public sealed class GradientRatioBenchmark : IBenchmark
             var arr = rows[d.Name];
             values.Add(arr.Data switch
             {
-                float[] f => OrtValue.CreateTensorValueFromMemory(f, arr.Shape),
-                long[] l => OrtValue.CreateTensorValueFromMemory(l, arr.Shape),
+                float[] f => OrtValue.CreateTensorValueFromMemory(f, d.Shape),
+                long[] l => OrtValue.CreateTensorValueFromMemory(l, d.Shape),
                 _ => throw new NotSupportedException(arr.Dtype),
             });
         }

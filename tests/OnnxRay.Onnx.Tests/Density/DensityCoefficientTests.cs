@@ -29,7 +29,7 @@ public class DensityCoefficientTests
         var graph = DensityGraphBuilder.Build(model, ParameterLayout.FromModel(model), options, data.Arrays, likelihoodScale: 3.0);
         var theta = graph.Layout.ReadInitialTheta(model);
         if (graph.Layout.Contains(LikelihoodSpec.LogSigmaParameter)) theta[graph.Layout[LikelihoodSpec.LogSigmaParameter].Offset] = 0.3f;
-        var chunk = graph.DataInputs.Select(d => OrtTensors.Wrap(data.Arrays[d.Name])).ToArray();
+        var chunk = graph.DataInputs.Select(d => OrtTensors.Wrap(data.Arrays[d.Name].Data, d.Shape)).ToArray();
         try
         {
             (double Value, float[] Gradient) Fresh(float s, float w)
@@ -70,6 +70,22 @@ public class DensityCoefficientTests
         {
             foreach (var v in chunk) v.Dispose();
         }
+    }
+
+    [Fact]
+    public void Scale_and_weight_never_reach_the_graph_as_nodes_and_the_target_comes_in_the_prediction_shape()
+    {
+        var model = ModelNormalizer.Normalize(OnnxModel.Load(Path.Combine(RepositoryPaths.Models, "boston_mlp.onnx")));
+        var options = DensityOptions.Parse("gaussian:0.5", "gaussian:1.0");
+        var all = DensityData.FromNpz(Path.Combine(RepositoryPaths.Models, "data", "boston", "train.npz"));
+        var data = DensityData.FromArrays(all.Rows(0, 8), "boston").Prepare(model, options.Likelihood);
+        var graph = DensityGraphBuilder.Build(model, ParameterLayout.FromModel(model), options, data.Arrays, likelihoodScale: 2.0).Model.Graph;
+        Assert.Equal([8L, 1L], graph.Input.Single(i => i.Name == DensityGraph.TargetInput).Type.TensorType.Shape.Dim.Select(d => d.DimValue));
+        Assert.DoesNotContain(graph.Node, n => n.Input.Contains(DensityGraph.TargetInput) && n.OpType == "Reshape");
+        Assert.Equal("Sum", graph.Node.Single(n => n.Output.Contains(DensityGraph.LogDensityOutput)).OpType);
+        // Coefficient inputs only meet data-sized values: no node multiplies two scalars.
+        var scalars = graph.Initializer.Where(i => i.Dims.Count == 0).Select(i => i.Name).ToHashSet();
+        Assert.DoesNotContain(graph.Node, n => n.OpType == "Mul" && n.Input.All(scalars.Contains));
     }
 
     [Fact]

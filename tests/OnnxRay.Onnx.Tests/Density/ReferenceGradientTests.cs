@@ -47,7 +47,7 @@ public class ReferenceGradientTests
 
         var graph = DensityGraphBuilder.Build(model, layout, options, data.Arrays, scale);
         using var session = new GraphSession(graph, new OrtLogDensityOptions());
-        var chunk = graph.DataInputs.Select(d => OrtTensors.Wrap(data.Arrays[d.Name])).ToArray();
+        var chunk = graph.DataInputs.Select(d => OrtTensors.Wrap(data.Arrays[d.Name].Data, d.Shape)).ToArray();
         try
         {
             layout.ReadInitialTheta(model).CopyTo(session.Theta, 0);
