@@ -42,13 +42,16 @@ public sealed class ObjectiveSession : IDisposable
         var batch = new Dictionary<string, NpyArray>(data, StringComparer.Ordinal) { [WeightInput] = weights };
         Layout = ParameterLayout.FromModel(augmented, selection, outputNames: [ObjectiveOutput]);
         InitialTheta = Layout.ReadInitialTheta(augmented);
-        var density = DensityGraphBuilder.Build(augmented, Layout, DensityOptions.Parse("output:" + ObjectiveOutput), batch, 1.0);
-        _session = new GraphSession(density, new OrtLogDensityOptions());
-        _data = density.DataInputs.Select(d => OrtTensors.Wrap(batch[d.Name])).ToArray();
+        Graph = DensityGraphBuilder.Build(augmented, Layout, DensityOptions.Parse("output:" + ObjectiveOutput), batch, 1.0);
+        _session = new GraphSession(Graph, new OrtLogDensityOptions());
+        _data = Graph.DataInputs.Select(d => OrtTensors.Wrap(batch[d.Name])).ToArray();
         _session.SetData(_data);
     }
 
     public ParameterLayout Layout { get; }
+
+    /// <summary>The value-and-gradient graph the session runs (for tests that check which form a rule emitted).</summary>
+    public DensityGraph Graph { get; }
 
     /// <summary>θ₀: the model's own parameter values.</summary>
     public float[] InitialTheta { get; }

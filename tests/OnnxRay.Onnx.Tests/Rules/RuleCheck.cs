@@ -1,4 +1,5 @@
 using OnnxRay.Onnx.Data;
+using OnnxRay.Onnx.Density;
 using OnnxRay.Onnx.IO;
 using OnnxRay.Onnx.Parameters;
 using OnnxRay.Onnx.Protobuf;
@@ -42,8 +43,9 @@ public static class RuleCheck
     }
 
     /// <summary>∂/∂x Σ seed ⊙ output for each x in <paramref name="wrt"/>, from the engine's density graph.</summary>
+    /// <param name="inspect">called with the density graph, for tests that check which form a rule emitted</param>
     public static Dictionary<string, TestTensor> EngineGradients(ModelProto model, IReadOnlyDictionary<string, TestTensor> feeds,
-        IReadOnlyList<string> wrt, string output, TestTensor seed)
+        IReadOnlyList<string> wrt, string output, TestTensor seed, Action<DensityGraph>? inspect = null)
     {
         // The inputs to differentiate become initializers (θ); the rest stay data inputs.
         var proto = model.Clone();
@@ -60,6 +62,7 @@ public static class RuleCheck
         }
         using var session = new ObjectiveSession(new OnnxModel(proto, "rule-test.onnx", null), output, data,
             NpyArray.FromFloats(seed.ToFloats(), seed.Shape), ParameterSelection.Parse(string.Join(",", wrt)));
+        inspect?.Invoke(session.Graph);
         var byTensor = session.GradientByTensor(session.InitialTheta);
         return wrt.ToDictionary(n => n, n => new TestTensor(feeds[n].Shape, byTensor[n].Select(v => (double)v).ToArray()), StringComparer.Ordinal);
     }

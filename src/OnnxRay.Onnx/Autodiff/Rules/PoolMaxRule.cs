@@ -1,9 +1,10 @@
 namespace OnnxRay.Onnx.Autodiff.Rules;
 
 /// <summary>
-/// VJP of MaxPool (any spatial rank, pads, strides, dilations, ceil_mode): the forward node is re-emitted with its
-/// Indices output and Ȳ is scatter-added into a flat zero tensor at those indices, so overlapping windows accumulate
-/// and ties go to the element the runtime picked.
+/// VJP of MaxPool (any spatial rank, pads, strides, dilations, ceil_mode). 2-D windows that tile the input exactly
+/// take the index-free <see cref="PoolMaxTiledGradient"/>, which leaves the forward MaxPool on ORT's fast kernel.
+/// Otherwise the forward node is re-emitted with its Indices output and Ȳ is scatter-added into a flat zero tensor at
+/// those indices, so overlapping windows accumulate and ties go to the element the runtime picked.
 /// </summary>
 public sealed class PoolMaxRule : IGradientRule
 {
@@ -24,6 +25,12 @@ public sealed class PoolMaxRule : IGradientRule
         string? dy = ctx.OutputGradient(0);
         if (dy is null || !ctx.NeedsInputGradient(0)) return;
         string x = node.Input(0);
+        // A model that already asks for Indices pays for the slow kernel anyway; scattering at them is then cheaper.
+        if (node.Output(1).Length == 0 && PoolMaxTiledGradient.Window(node, ctx.Shape(x), ctx.ElementType(x)) is { } window)
+        {
+            ctx.AddInputGradient(0, PoolMaxTiledGradient.Emit(ctx, x, node.Output(0), dy, window));
+            return;
+        }
         // Indices are positions in the flattened, unpadded input [N·C·∏spatial] (storage_order 0).
         string indices = ctx.ForwardOutput(1);
         string flatShape = ctx.ConstInt64(-1);
