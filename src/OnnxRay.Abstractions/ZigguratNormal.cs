@@ -36,6 +36,19 @@ internal sealed class ZigguratNormal
     /// <summary>exp(−x_i²/2) at the block edges: the wedge test then needs one exponential.</summary>
     private readonly double[] _density;
 
+    /// <summary>1/(x_i − x_{i+1}): where between its edges a wedge draw lies, without a division.</summary>
+    private readonly double[] _inverseWidth;
+
+    /// <summary>+1 where the density is concave over the whole block (x_i ≤ 1), −1 where convex (x_{i+1} ≥ 1), else 0.</summary>
+    private readonly sbyte[] _curvature;
+
+    /// <summary>
+    /// How far (in units of the wedge's height) a point must lie from the chord for the chord to decide the wedge
+    /// test: rounding in the chord and in the exact test is about 1e-16 of the height, so the shortcut never
+    /// decides otherwise than <c>Math.Exp</c> would.
+    /// </summary>
+    private const double SqueezeMargin = 1e-9;
+
     /// <summary>Mask of the block index in the low bits of a draw's 64 random bits (the uniform uses the top 53).</summary>
     public ulong BlockMask { get; }
 
@@ -47,6 +60,13 @@ internal sealed class ZigguratNormal
         Ratio = new double[blocks];
         for (var i = 0; i < blocks; i++) Ratio[i] = X[i + 1] / X[i];
         _density = X.Select(edge => Math.Exp(-0.5 * edge * edge)).ToArray();
+        _inverseWidth = new double[blocks];
+        _curvature = new sbyte[blocks];
+        for (var i = 0; i < blocks; i++)
+        {
+            _inverseWidth[i] = 1.0 / (X[i] - X[i + 1]);
+            _curvature[i] = (sbyte)(X[i] <= 1 ? 1 : X[i + 1] >= 1 ? -1 : 0);
+        }
     }
 
     /// <summary>
@@ -87,12 +107,30 @@ internal sealed class ZigguratNormal
             if (Math.Abs(u) < Ratio[block]) return u * X[block];
             if (block == 0) return Tail(ref s0, ref s1, ref s2, ref s3, u < 0);
             var x = u * X[block];
-            // Accept x when a uniform height between the wedge's edges lies under the density.
-            var uniform = ChainRandom.UnitDouble(ChainRandom.Step(ref s0, ref s1, ref s2, ref s3));
-            if (_density[block + 1] + uniform * (_density[block] - _density[block + 1]) < Math.Exp(-0.5 * x * x)) return x;
+            if (InsideWedge(block, x, ChainRandom.UnitDouble(ChainRandom.Step(ref s0, ref s1, ref s2, ref s3)))) return x;
             bits = ChainRandom.Step(ref s0, ref s1, ref s2, ref s3);
         }
     }
+
+    /// <summary>
+    /// Whether the point at <paramref name="x"/> (in block <paramref name="block"/>'s wedge) with height
+    /// <paramref name="uniform"/> between the wedge's edges lies under the density: <see cref="InsideWedgeExactly"/>,
+    /// decided by the chord between the edges where it can be. The height lies under the chord exactly when
+    /// uniform &gt; t; where the density is concave the chord lies under it (a sure accept), where convex above it (a
+    /// sure reject), so most wedge draws need no exponential.
+    /// </summary>
+    internal bool InsideWedge(int block, double x, double uniform)
+    {
+        var t = (Math.Abs(x) - X[block + 1]) * _inverseWidth[block];
+        var curvature = _curvature[block];
+        if (curvature > 0 && uniform > t + SqueezeMargin) return true;
+        if (curvature < 0 && uniform < t - SqueezeMargin) return false;
+        return InsideWedgeExactly(block, x, uniform);
+    }
+
+    /// <summary>The wedge test with the exponential: height f(x_{i+1}) + uniform·(f(x_i) − f(x_{i+1})) under f(x).</summary>
+    internal bool InsideWedgeExactly(int block, double x, double uniform) =>
+        _density[block + 1] + uniform * (_density[block] - _density[block + 1]) < Math.Exp(-0.5 * x * x);
 
     /// <summary>Marsaglia's tail algorithm beyond R, with uniforms in (0, 1).</summary>
     private double Tail(ref ulong s0, ref ulong s1, ref ulong s2, ref ulong s3, bool negative)

@@ -174,6 +174,26 @@ public class GaussianStreamTests
         Assert.InRange(sq / (n - 1), -5 * Math.Sqrt(4.0 / n), 5 * Math.Sqrt(4.0 / n));
     }
 
+    [Fact]
+    public void The_chord_shortcut_decides_every_wedge_test_as_the_exponential_does()
+    {
+        // Points spread over every wedge, many of them within 1e-6 of the chord where the shortcut must defer.
+        var random = new ChainRandom(17);
+        foreach (var ziggurat in new[] { ZigguratNormal.Doornik128, ZigguratNormal.Bulk1024 })
+        {
+            var blocks = ziggurat.Ratio.Length;
+            for (var k = 0; k < 400_000; k++)
+            {
+                var block = 1 + (int)random.NextInt64(blocks - 1);
+                var x = ziggurat.X[block + 1] + random.NextDouble() * (ziggurat.X[block] - ziggurat.X[block + 1]);
+                if (random.NextDouble() < 0.5) x = -x;
+                var t = (Math.Abs(x) - ziggurat.X[block + 1]) / (ziggurat.X[block] - ziggurat.X[block + 1]);
+                var uniform = k % 2 == 0 ? random.NextDouble() : Math.Clamp(t + (random.NextDouble() - 0.5) * 2e-6, 0, 1);
+                Assert.Equal(ziggurat.InsideWedgeExactly(block, x, uniform), ziggurat.InsideWedge(block, x, uniform));
+            }
+        }
+    }
+
     /// <summary>Φ(x) by its Taylor series Φ(x) = ½ + φ(x)·Σ x^{2k+1}/(2k+1)!!, absolute error ≈ 1e-16 for |x| ≤ 8.</summary>
     private static double StandardNormalCdf(double x)
     {
