@@ -9,7 +9,8 @@ namespace OnnxRay.Onnx.Density;
 /// both on the flat θ input as a whole (no reverse pass, a handful of nodes whatever the number of tensors: per-node
 /// overhead dominates small models). The prior weight w only enters through host-computed coefficients: one scalar
 /// −w/σ² when every element shares σ, else a [D] input −w/σ²ᵢ (0 on extra parameters such as log_sigma, which have a
-/// flat prior), whose log term then comes from the gradient as ½ θ·g (one dot product, no second pass of squares).
+/// flat prior), whose log term then comes from the gradient as ½ Σ θ⊙g (a 1-D MatMul dot instead measured ~3 ms slower
+/// per gradient at D = 10⁶ on ORT 1.31 CPU).
 /// </summary>
 internal static class PriorTerm
 {
@@ -54,8 +55,7 @@ internal static class PriorTerm
         }
         // g = −w p⊙θ; −½ w Σ pθ² = ½ θ·g.
         var g = e.Op("Mul", [theta, coefficients.PerElement("prior_gradient_coefficient", layout.Dimension, segments)]);
-        var dot = e.Op("MatMul", [theta, g]);
-        e.Types.Set(dot, [], OnnxType.Float);
+        var dot = e.Op("ReduceSum", [e.Op("Mul", [theta, g])], Attr.Int("keepdims", 0));
         return new Result((dot, e.ConstScalar(0.5)), constant, withGradient ? g : null);
     }
 }
