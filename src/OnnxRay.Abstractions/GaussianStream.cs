@@ -8,8 +8,8 @@ namespace OnnxRay.Abstractions;
 
 /// <summary>
 /// Bulk standard normal draws for velocity and momentum refreshes (millions per step at D = 10⁶): Doornik's ziggurat
-/// (<see cref="ZigguratNormal"/>) on <see cref="Lanes"/> independent xoshiro256** generators advanced together in one
-/// SIMD register, plus one scalar generator that finishes the draws that miss the ziggurat's fast path.
+/// (<see cref="ZigguratNormal"/>, 1,024 blocks) on <see cref="Lanes"/> independent xoshiro256** generators advanced
+/// together in SIMD registers, plus one scalar generator that finishes the draws that miss the ziggurat's fast path.
 /// <para>
 /// Seeding: the 8 lanes and then the finishing generator get 4 words each from SplitMix64 started at one 64-bit output
 /// of the chain's stream (<see cref="ChainRandom.StartGaussianStream"/>). A chain's saved state stays its 4×u64 and a
@@ -17,23 +17,23 @@ namespace OnnxRay.Abstractions;
 /// </para>
 /// <para>
 /// Values: draw j of lane l is element <c>j·Lanes + l</c>. Its 64 random bits are lane l's next output; when they
-/// fall inside their block's rectangle (97.2% of draws) the draw is u·x_block, otherwise the ziggurat's wedge and tail
-/// steps finish it with uniforms from the finishing generator, draws taken in index order. This is the exact
-/// ziggurat (every uniform it uses is fresh), tails included, not truncated. The vector path runs the fast path on all
-/// lanes at once and finishes the misses afterwards in index order; the scalar path does the same draw by draw, so
-/// both give the same bits on every machine, whatever its vector width (<see cref="Vector512{T}"/> runs as halves or
-/// quarters where registers are narrower). Fills whose lengths are multiples of <see cref="Lanes"/> continue one
-/// another exactly (a kernel may draw chunk by chunk); a fill of any other length uses the first values of its last
-/// round and discards the rest of that round.
+/// fall inside their block's rectangle (99.57% of draws) the draw is u·x_block, otherwise the ziggurat's wedge and
+/// tail steps finish it with uniforms from the finishing generator, draws taken in index order. This is the exact
+/// ziggurat (every uniform it uses is fresh), tails included, not truncated. The vector path (AVX2: lanes 0–3 and
+/// 4–7 in two 256-bit registers, table lookups by gather) runs the fast path on all lanes at once and finishes the
+/// misses afterwards in index order; the scalar path (machines without AVX2) does the same draw by draw with the same
+/// IEEE operations, so both give the same bits on every machine. Fills whose lengths are multiples of
+/// <see cref="Lanes"/> continue one another exactly (a kernel may draw chunk by chunk); a fill of any other length
+/// uses the first values of its last round and discards the rest of that round.
 /// </para>
 /// </summary>
 public struct GaussianStream
 {
-    /// <summary>Independent generators advanced together (one <see cref="Vector512{T}"/> of ulong); one draw each per round.</summary>
+    /// <summary>Independent generators advanced together; one draw each per round.</summary>
     public const int Lanes = 8;
 
     /// <summary>Rounds run on the fast path before their misses are finished (the stack buffers hold one batch).</summary>
-    private const int RoundsPerBatch = 32;
+    private const int RoundsPerBatch = 128;
 
     /// <summary>Where the finishing generator's 4 words start in <see cref="_states"/>, after the lanes' 4×8.</summary>
     private const int FinisherOffset = 4 * Lanes;
@@ -58,10 +58,10 @@ public struct GaussianStream
     }
 
     /// <summary>Fills <paramref name="destination"/> with the next standard normal draws.</summary>
-    public void Fill(Span<double> destination) => Fill<double>(destination, Vector128.IsHardwareAccelerated);
+    public void Fill(Span<double> destination) => Fill<double>(destination, Avx2.IsSupported);
 
     /// <summary>Fills <paramref name="destination"/> with the next standard normal draws, rounded to float.</summary>
-    public void Fill(Span<float> destination) => Fill<float>(destination, Vector128.IsHardwareAccelerated);
+    public void Fill(Span<float> destination) => Fill<float>(destination, Avx2.IsSupported);
 
     /// <summary>The lane-by-lane scalar path, for tests that prove the vector path gives the same bits.</summary>
     internal void FillScalar(Span<double> destination) => Fill<double>(destination, vector: false);
@@ -84,69 +84,127 @@ public struct GaussianStream
     [SkipLocalsInit] // the buffers are written before they are read
     private void FillRoundsVector<T>(Span<T> destination) where T : unmanaged
     {
-        Span<ulong> roundBits = stackalloc ulong[RoundsPerBatch * Lanes];
-        Span<byte> roundMisses = stackalloc byte[RoundsPerBatch];
+        Span<int> missRounds = stackalloc int[RoundsPerBatch];
+        Span<byte> missLanes = stackalloc byte[RoundsPerBatch];
+        Span<ulong> missBits = stackalloc ulong[RoundsPerBatch * Lanes];
         for (var start = 0; start < destination.Length; start += RoundsPerBatch * Lanes)
         {
             var batch = destination.Slice(start, Math.Min(RoundsPerBatch * Lanes, destination.Length - start));
-            FastRounds(batch, roundBits, roundMisses);
-            Finish(batch, roundBits, roundMisses);
+            var missed = FastRounds(batch, missRounds, missLanes, missBits);
+            Finish(batch, missRounds[..missed], missLanes, missBits);
         }
     }
 
     /// <summary>
-    /// The fast path on all lanes, round by round, keeping each round's first bits and the mask of lanes that missed
-    /// it. Branch-free and without calls, so that the lane states stay in registers.
+    /// The fast path on all lanes, round by round (lanes 0–3 and 4–7 in two 256-bit registers). A round where some
+    /// lane missed it (3.4% of rounds) keeps its index, the mask of those lanes and its first bits; returns how many
+    /// rounds did. Without calls, so that the lane states stay in registers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a fill is one long call: tier-0 code would run it all
-    private unsafe void FastRounds<T>(Span<T> destination, Span<ulong> roundBits, Span<byte> roundMisses) where T : unmanaged
+    private unsafe int FastRounds<T>(Span<T> destination, Span<int> missRounds, Span<byte> missLanes, Span<ulong> missBits) where T : unmanaged
     {
-        ref var states = ref MemoryMarshal.GetReference((Span<ulong>)_states);
-        var s0 = Vector512.LoadUnsafe(ref states);
-        var s1 = Vector512.LoadUnsafe(ref states, Lanes);
-        var s2 = Vector512.LoadUnsafe(ref states, 2 * Lanes);
-        var s3 = Vector512.LoadUnsafe(ref states, 3 * Lanes);
-        ref var output = ref MemoryMarshal.GetReference(destination);
-        ref var bitsOut = ref MemoryMarshal.GetReference(roundBits);
-        ref var missesOut = ref MemoryMarshal.GetReference(roundMisses);
+        // The tables first: their class's initialisation check is a call, and a call while the states are live in
+        // vector registers makes the JIT keep them in memory for the whole loop.
         var ziggurat = ZigguratNormal.Bulk1024;
-        var blockMask = Vector512.Create(ziggurat.BlockMask);
-        fixed (double* edges = ziggurat.X, ratios = ziggurat.Ratio)
+        var blockMask = Vector256.Create(ziggurat.BlockMask);
+        var edges = (double*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(ziggurat.X)); // pinned arrays
+        var ratios = (double*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(ziggurat.Ratio));
+        ref var states = ref MemoryMarshal.GetReference((Span<ulong>)_states);
+        var a0 = Vector256.LoadUnsafe(ref states);
+        var a1 = Vector256.LoadUnsafe(ref states, Lanes);
+        var a2 = Vector256.LoadUnsafe(ref states, 2 * Lanes);
+        var a3 = Vector256.LoadUnsafe(ref states, 3 * Lanes);
+        var b0 = Vector256.LoadUnsafe(ref states, 4);
+        var b1 = Vector256.LoadUnsafe(ref states, Lanes + 4);
+        var b2 = Vector256.LoadUnsafe(ref states, 2 * Lanes + 4);
+        var b3 = Vector256.LoadUnsafe(ref states, 3 * Lanes + 4);
+        ref var output = ref MemoryMarshal.GetReference(destination);
+        ref var roundsOut = ref MemoryMarshal.GetReference(missRounds);
+        ref var lanesOut = ref MemoryMarshal.GetReference(missLanes);
+        ref var bitsOut = ref MemoryMarshal.GetReference(missBits);
+        var missed = 0;
+        for (nuint i = 0, round = 0; i < (nuint)destination.Length; i += Lanes, round++)
         {
-            for (nuint i = 0, round = 0; i < (nuint)destination.Length; i += Lanes, round++)
+            var bitsA = Next(ref a0, ref a1, ref a2, ref a3);
+            var bitsB = Next(ref b0, ref b1, ref b2, ref b3);
+            var (xa, outsideA) = Fast(bitsA, blockMask, edges, ratios);
+            var (xb, outsideB) = Fast(bitsB, blockMask, edges, ratios);
+            if (typeof(T) == typeof(double))
             {
-                var bits = Next(ref s0, ref s1, ref s2, ref s3);
-                // ZigguratNormal.TryFast on every lane: u = 2·(k·2⁻⁵³) − 1 = k·2⁻⁵² − 1 exactly, k the top 53 bits.
-                var u = Vector512.ConvertToDouble((bits >> 11).AsInt64()) * Vector512.Create(1.0 / (1UL << 52)) - Vector512<double>.One;
-                var block = (bits & blockMask).AsInt64();
-                var x = u * Gather(edges, block);
-                var inside = Vector512.LessThan(Vector512.Abs(u), Gather(ratios, block));
-                if (typeof(T) == typeof(double)) x.StoreUnsafe(ref Unsafe.As<T, double>(ref output), i);
-                else Vector512.Narrow(x, x).GetLower().StoreUnsafe(ref Unsafe.As<T, float>(ref output), i);
-                bits.StoreUnsafe(ref bitsOut, i);
-                Unsafe.Add(ref missesOut, round) = (byte)~inside.ExtractMostSignificantBits();
+                xa.StoreUnsafe(ref Unsafe.As<T, double>(ref output), i);
+                xb.StoreUnsafe(ref Unsafe.As<T, double>(ref output), i + 4);
             }
+            else
+            {
+                Avx.ConvertToVector128Single(xa).StoreUnsafe(ref Unsafe.As<T, float>(ref output), i);
+                Avx.ConvertToVector128Single(xb).StoreUnsafe(ref Unsafe.As<T, float>(ref output), i + 4);
+            }
+            var outside = outsideA | (outsideB << 4);
+            if (outside == 0) continue;
+            Unsafe.Add(ref roundsOut, missed) = (int)round;
+            Unsafe.Add(ref lanesOut, missed) = (byte)outside;
+            bitsA.StoreUnsafe(ref bitsOut, (nuint)(missed * Lanes));
+            bitsB.StoreUnsafe(ref bitsOut, (nuint)(missed++ * Lanes + 4));
         }
-        s0.StoreUnsafe(ref states);
-        s1.StoreUnsafe(ref states, Lanes);
-        s2.StoreUnsafe(ref states, 2 * Lanes);
-        s3.StoreUnsafe(ref states, 3 * Lanes);
+        a0.StoreUnsafe(ref states);
+        a1.StoreUnsafe(ref states, Lanes);
+        a2.StoreUnsafe(ref states, 2 * Lanes);
+        a3.StoreUnsafe(ref states, 3 * Lanes);
+        b0.StoreUnsafe(ref states, 4);
+        b1.StoreUnsafe(ref states, Lanes + 4);
+        b2.StoreUnsafe(ref states, 2 * Lanes + 4);
+        b3.StoreUnsafe(ref states, 3 * Lanes + 4);
+        return missed;
+    }
+
+    /// <summary>xoshiro256** on 4 lanes at once; ×5 and ×9 as shift-adds (AVX2 has no 64-bit multiply).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<ulong> Next(ref Vector256<ulong> s0, ref Vector256<ulong> s1, ref Vector256<ulong> s2, ref Vector256<ulong> s3)
+    {
+        var times5 = s1 + (s1 << 2);
+        var rotated = (times5 << 7) | (times5 >> 57);
+        var result = rotated + (rotated << 3);
+        var t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = (s3 << 45) | (s3 >> 19);
+        return result;
+    }
+
+    /// <summary><see cref="ZigguratNormal.TryFast"/> on 4 lanes: the draws u·x_block and the mask of lanes outside their rectangle.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe (Vector256<double> X, uint Outside) Fast(Vector256<ulong> bits, Vector256<ulong> blockMask, double* edges, double* ratios)
+    {
+        // u = k·2⁻⁵² − 1 with k the top 53 bits, converted exactly in two 26/27-bit halves (AVX2 has no 64-bit convert).
+        var k = bits >> 11;
+        var magic = Vector256.Create(0x4330_0000_0000_0000UL);
+        var twoTo52 = Vector256.Create(4503599627370496.0);
+        var high = ((k >> 26) | magic).AsDouble() - twoTo52;
+        var low = ((k & Vector256.Create((1UL << 26) - 1)) | magic).AsDouble() - twoTo52;
+        var u = (high * Vector256.Create((double)(1 << 26)) + low) * Vector256.Create(1.0 / (1UL << 52)) - Vector256<double>.One;
+        var block = (bits & blockMask).AsInt64();
+        var x = u * Avx2.GatherVector256(edges, block, 8);
+        var inside = Vector256.LessThan(Vector256.Abs(u), Avx2.GatherVector256(ratios, block, 8));
+        return (x, ~inside.ExtractMostSignificantBits() & 0xF);
     }
 
     /// <summary>Finishes, in index order, the draws whose first bits missed the fast path.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Finish<T>(Span<T> destination, ReadOnlySpan<ulong> roundBits, ReadOnlySpan<byte> roundMisses) where T : unmanaged
+    private void Finish<T>(Span<T> destination, ReadOnlySpan<int> missRounds, ReadOnlySpan<byte> missLanes, ReadOnlySpan<ulong> missBits)
+        where T : unmanaged
     {
         Span<ulong> finisher = ((Span<ulong>)_states)[FinisherOffset..];
         ref var output = ref MemoryMarshal.GetReference(destination);
-        var rounds = destination.Length / Lanes;
-        for (var round = 0; round < rounds; round++)
+        for (var k = 0; k < missRounds.Length; k++)
         {
-            for (uint missed = roundMisses[round]; missed != 0; missed &= missed - 1)
+            for (uint lanes = missLanes[k]; lanes != 0; lanes &= lanes - 1)
             {
-                var index = round * Lanes + BitOperations.TrailingZeroCount(missed);
-                var value = ZigguratNormal.Bulk1024.CompleteSlow(ref finisher[0], ref finisher[1], ref finisher[2], ref finisher[3], roundBits[index]);
-                Store(ref output, (nuint)index, value);
+                var lane = BitOperations.TrailingZeroCount(lanes);
+                var value = ZigguratNormal.Bulk1024.CompleteSlow(ref finisher[0], ref finisher[1], ref finisher[2], ref finisher[3], missBits[k * Lanes + lane]);
+                Store(ref output, (nuint)(missRounds[k] * Lanes + lane), value);
             }
         }
     }
@@ -173,30 +231,4 @@ public struct GaussianStream
         else Unsafe.Add(ref Unsafe.As<T, float>(ref output), index) = (float)value;
     }
 
-    /// <summary>xoshiro256** on all lanes at once; ×5 and ×9 as shift-adds (no 64-bit vector multiply before AVX-512).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<ulong> Next(ref Vector512<ulong> s0, ref Vector512<ulong> s1, ref Vector512<ulong> s2, ref Vector512<ulong> s3)
-    {
-        var times5 = s1 + (s1 << 2);
-        var rotated = (times5 << 7) | (times5 >> 57);
-        var result = rotated + (rotated << 3);
-        var t = s1 << 17;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = (s3 << 45) | (s3 >> 19);
-        return result;
-    }
-
-    /// <summary>table[index] on every lane: two AVX2 gathers, or lane by lane where there are none.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector512<double> Gather(double* table, Vector512<long> index)
-    {
-        if (Avx2.IsSupported)
-            return Avx2.GatherVector256(table, index.GetLower(), 8).ToVector512Unsafe().WithUpper(Avx2.GatherVector256(table, index.GetUpper(), 8));
-        return Vector512.Create(table[index[0]], table[index[1]], table[index[2]], table[index[3]],
-            table[index[4]], table[index[5]], table[index[6]], table[index[7]]);
-    }
 }

@@ -27,7 +27,10 @@ internal sealed class ZigguratNormal
 
     private readonly double _tailStart;
 
-    /// <summary>Block edges x₀ … x_C (x₀ = V/f(R) is the base strip's virtual width); read by the vector fast path too.</summary>
+    /// <summary>
+    /// Block edges x₀ … x_C (x₀ = V/f(R) is the base strip's virtual width); read by the vector fast path too, which
+    /// gathers from it by address (hence <see cref="X"/> and <see cref="Ratio"/> live on the pinned object heap).
+    /// </summary>
     public double[] X { get; }
 
     /// <summary>x_{i+1}/x_i: a draw with |u| below it lies inside block i's rectangle.</summary>
@@ -57,7 +60,7 @@ internal sealed class ZigguratNormal
         _tailStart = tailStart;
         BlockMask = (ulong)blocks - 1;
         X = BuildX(blocks, tailStart, blockArea);
-        Ratio = new double[blocks];
+        Ratio = GC.AllocateUninitializedArray<double>(blocks, pinned: true);
         for (var i = 0; i < blocks; i++) Ratio[i] = X[i + 1] / X[i];
         _density = X.Select(edge => Math.Exp(-0.5 * edge * edge)).ToArray();
         _inverseWidth = new double[blocks];
@@ -146,7 +149,7 @@ internal sealed class ZigguratNormal
 
     private static double[] BuildX(int blocks, double tailStart, double blockArea)
     {
-        var x = new double[blocks + 1];
+        var x = GC.AllocateUninitializedArray<double>(blocks + 1, pinned: true);
         var f = Math.Exp(-0.5 * tailStart * tailStart);
         x[0] = blockArea / f;
         x[1] = tailStart;
