@@ -148,10 +148,11 @@ public sealed class PredictCostBenchmark : IBenchmark
     /// <summary>Per body: medians (ms) of wall, calling-thread CPU and process CPU time; the bodies alternate within each repeat.</summary>
     private static (double Wall, double Thread, double Process)[] Medians(int repeats, params Action[] bodies)
     {
-        // Warm-up (JIT, ORT arena, page faults), then enough calls per repeat for ≥ 20 ms of the first body.
-        var warm = Stopwatch.StartNew();
-        foreach (var body in bodies) for (var i = 0; i < 3; i++) body();
-        var calls = Math.Max(1, (int)(20.0 / Math.Max(0.01, warm.Elapsed.TotalMilliseconds / (3.0 * bodies.Length))));
+        // Warm-up to the JIT's steady state (and ORT's arena, page faults), then enough calls per repeat for ≥ 20 ms.
+        foreach (var body in bodies) JitWarmup.Run(body);
+        var timing = Stopwatch.StartNew();
+        foreach (var body in bodies) body();
+        var calls = Math.Max(1, (int)(20.0 / Math.Max(0.01, timing.Elapsed.TotalMilliseconds / bodies.Length)));
         var samples = bodies.Select(_ => (Wall: new double[repeats], Thread: new double[repeats], Process: new double[repeats])).ToArray();
         for (var r = 0; r < repeats; r++)
         for (var b = 0; b < bodies.Length; b++)

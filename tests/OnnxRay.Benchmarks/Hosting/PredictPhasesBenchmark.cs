@@ -128,7 +128,7 @@ public sealed class PredictPhasesBenchmark : IBenchmark
 
     private static double[] Medians(int repeats, params Action[] bodies)
     {
-        foreach (var body in bodies) for (var i = 0; i < 3; i++) body();
+        foreach (var body in bodies) JitWarmup.Run(body);
         var samples = bodies.Select(_ => new double[repeats]).ToArray();
         for (var r = 0; r < repeats; r++)
         for (var b = 0; b < bodies.Length; b++)
