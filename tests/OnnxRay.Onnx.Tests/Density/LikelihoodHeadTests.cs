@@ -40,50 +40,33 @@ public class LikelihoodHeadTests
         return x.Select((v, i) => v + theta[i % k]).ToArray();
     }
 
-    [Fact]
-    public void Categorical_3d_logits_with_ignore_index()
+    /// <summary>
+    /// Ignored targets are skipped: -100 on 3-D logits, and -1, which would otherwise be read as the last class.
+    /// </summary>
+    [Theory]
+    [InlineData(new long[] { 0, 3, -100, 2, 1, -100 }, new long[] { 2, 3, 4 }, -100L)]
+    [InlineData(new long[] { 0, -1, 3, 2, -1, 1 }, new long[] { 6, 4 }, -1L)]
+    public void Categorical_skips_the_ignore_index(long[] target, long[] logitShape, long ignore)
     {
-        long[] target = [0, 3, -100, 2, 1, -100];
-        var (g, raw) = AffineModel([2, 3, 4], NpyArray.FromInt64s(target, 2, 3));
-        var value = Evaluate(raw, g, "categorical", "none", out var theta, out var density);
+        var likelihood = $"categorical:ignore={ignore}";
+        var (g, raw) = AffineModel(logitShape, NpyArray.FromInt64s(target, logitShape[..^1]));
+        var value = Evaluate(raw, g, likelihood, "none", out var theta, out var density);
         using (density)
         {
             var z = Prediction(g, theta);
+            var k = (int)logitShape[^1];
             var expected = 0.0;
-            for (var i = 0; i < 6; i++)
+            for (var i = 0; i < target.Length; i++)
             {
-                if (target[i] == -100) continue;
-                var row = z.Skip(i * 4).Take(4).Select(v => (double)v).ToArray();
+                if (target[i] == ignore) continue;
+                var row = z.Skip(i * k).Take(k).Select(v => (double)v).ToArray();
                 var max = row.Max();
                 expected += row[target[i]] - (max + Math.Log(row.Sum(v => Math.Exp(v - max))));
             }
             Assert.Equal(expected, value, 4);
         }
-        var (g2, raw2) = AffineModel([2, 3, 4], NpyArray.FromInt64s(target, 2, 3));
-        GradientCheck.AgainstFiniteDifferences(new OnnxModel(raw2, "t.onnx", null), g2, "categorical", glob: "w");
-    }
-
-    [Fact]
-    public void Categorical_ignore_index_that_is_also_a_negative_class_is_skipped_not_read_as_the_last_class()
-    {
-        long[] target = [0, -1, 3, 2, -1, 1];
-        var (g, raw) = AffineModel([6, 4], NpyArray.FromInt64s(target, 6));
-        var value = Evaluate(raw, g, "categorical:ignore=-1", "none", out var theta, out var density);
-        using (density)
-        {
-            var z = Prediction(g, theta);
-            var expected = 0.0;
-            for (var i = 0; i < 6; i++)
-            {
-                if (target[i] == -1) continue;
-                var row = z.Skip(i * 4).Take(4).Select(v => (double)v).ToArray();
-                var max = row.Max();
-                expected += row[target[i]] - (max + Math.Log(row.Sum(v => Math.Exp(v - max))));
-            }
-            Assert.Equal(expected, value, 4);
-        }
-        var (g2, raw2) = AffineModel([6, 4], NpyArray.FromInt64s(target, 6));
-        GradientCheck.AgainstFiniteDifferences(new OnnxModel(raw2, "t.onnx", null), g2, "categorical:ignore=-1", glob: "w");
+        var (g2, raw2) = AffineModel(logitShape, NpyArray.FromInt64s(target, logitShape[..^1]));
+        GradientCheck.AgainstFiniteDifferences(new OnnxModel(raw2, "t.onnx", null), g2, likelihood, glob: "w");
     }
 
     [Theory]
