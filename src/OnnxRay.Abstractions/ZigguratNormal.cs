@@ -105,11 +105,10 @@ internal sealed class ZigguratNormal
     {
         while (true)
         {
+            if (TryFast(bits, out var x)) return x;
             var block = (int)(bits & BlockMask);
-            var u = 2.0 * ((bits >> 11) * (1.0 / (1UL << 53))) - 1.0;
-            if (Math.Abs(u) < Ratio[block]) return u * X[block];
-            if (block == 0) return Tail(ref s0, ref s1, ref s2, ref s3, u < 0);
-            var x = u * X[block];
+            // x = u·x_block with x_block > 0, so x has u's sign.
+            if (block == 0) return Tail(ref s0, ref s1, ref s2, ref s3, x < 0);
             if (InsideWedge(block, x, ChainRandom.UnitDouble(ChainRandom.Step(ref s0, ref s1, ref s2, ref s3)))) return x;
             bits = ChainRandom.Step(ref s0, ref s1, ref s2, ref s3);
         }
