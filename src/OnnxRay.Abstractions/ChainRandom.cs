@@ -90,7 +90,8 @@ public sealed class ChainRandom
     /// <summary>
     /// Fills <paramref name="destination"/> with independent standard normal draws from a fresh
     /// <see cref="StartGaussianStream"/> (one 64-bit output of this stream per non-empty fill). The values are not
-    /// those of <see cref="NextGaussian"/>: bulk draws are vectorised Box–Muller, single draws the scalar ziggurat.
+    /// those of <see cref="NextGaussian"/>: bulk draws use the 1,024-block ziggurat on 8 vector lanes, single draws
+    /// Doornik's 128-block ziggurat on this stream.
     /// </summary>
     public void FillGaussian(Span<float> destination)
     {
