@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OnnxRay.Onnx.Errors;
@@ -153,7 +154,7 @@ internal sealed unsafe class GraphSession : IDisposable
             value = Run(likelihoodScale, priorWeight);
             gradient = Gradient;
         }
-        for (var i = 0; i < sum.Length; i++) sum[i] += gradient[i];
+        TensorPrimitives.Add(sum, gradient, sum);
         return value;
     }
 
