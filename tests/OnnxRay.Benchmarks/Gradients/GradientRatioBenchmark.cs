@@ -181,7 +181,7 @@ public sealed class GradientRatioBenchmark : IBenchmark
                 for (var i = 0; i < perRepeat[c]; i++) calls[c]();
                 samples[c][r] = (Now() - s) / perRepeat[c];
             }
-        return samples.Select(x => x.Order().ElementAt(repeats / 2)).ToArray();
+        return samples.Select(SampleMedian.Of).ToArray();
     }
 
     private static bool _threadCpuClock = OperatingSystem.IsLinux();

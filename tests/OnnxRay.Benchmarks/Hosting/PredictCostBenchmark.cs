@@ -45,7 +45,7 @@ public sealed class PredictCostBenchmark : IBenchmark
         var temp = Path.Combine(Path.GetTempPath(), "onnxray-predict-cost-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            Console.WriteLine($"predict-cost: M = {draws} draws, median of {repeats}, {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Trim()}");
+            Console.WriteLine($"predict-cost: M = {draws} draws, median of {repeats}, {Environment.ProcessorCount} cores, load average {LoadAverage.Now()}");
             Console.WriteLine("  p = 1: thread CPU ms; p > 1: wall ms [process CPU ms]. fwd = M plain forwards; shared / resident = predict incl. aggregation");
             Console.WriteLine("  model          B   p   G        fwd ms          shared ms        resident ms   shared÷fwd  resident÷fwd   [CPU: shared÷fwd resident÷fwd]   resident open ms");
             var models = new[]
@@ -163,13 +163,7 @@ public sealed class PredictCostBenchmark : IBenchmark
             samples[b].Thread[r] = (CpuClock.ThreadMicroseconds() - t0) / 1e3 / calls;
             samples[b].Process[r] = (CpuClock.ProcessMicroseconds() - p0) / 1e3 / calls;
         }
-        return samples.Select(s => (Median(s.Wall), Median(s.Thread), Median(s.Process))).ToArray();
-    }
-
-    private static double Median(double[] values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[sorted.Length / 2];
+        return samples.Select(s => (SampleMedian.Of(s.Wall), SampleMedian.Of(s.Thread), SampleMedian.Of(s.Process))).ToArray();
     }
 
     private static void ServiceLatency(string model, string run, NpyArray x, int draws, int requests)

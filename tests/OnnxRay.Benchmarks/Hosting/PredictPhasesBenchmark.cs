@@ -30,7 +30,7 @@ public sealed class PredictPhasesBenchmark : IBenchmark
         var m = a.Int("draws", 50);
         var batches = a.String("batches", "32,256").Split(',').Select(int.Parse).ToArray();
         var repeats = a.Int("repeats", 9);
-        Console.WriteLine($"predict-phases: M = {m}, thread CPU ms per M draws, median of {repeats}, load average {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine($"predict-phases: M = {m}, thread CPU ms per M draws, median of {repeats}, load average {LoadAverage.Now()}");
         Console.WriteLine("  model         B   1 session   M sessions   M sess. env arena   aggregation   predict shared   predict resident");
         foreach (var (name, data, likelihood) in new[] { ("boston_mlp", "boston", "gaussian:0.5"), ("digits_cnn", "digits", "categorical") })
         {
@@ -137,6 +137,6 @@ public sealed class PredictPhasesBenchmark : IBenchmark
             for (var i = 0; i < 5; i++) bodies[b]();
             samples[b][r] = (CpuClock.ThreadMicroseconds() - t0) / 5e3;
         }
-        return samples.Select(s => s.Order().ElementAt(repeats / 2)).ToArray();
+        return samples.Select(SampleMedian.Of).ToArray();
     }
 }

@@ -43,7 +43,7 @@ public sealed class SamplerOverheadBenchmark : IBenchmark
         var samplers = a.String("sampler", "raytracing,hmc").Split(',');
         var repeats = a.Int("repeats", 5);
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine($"sampler-overhead: thread CPU time, median of {repeats} repeats, single thread; load average {LoadAverage()}");
+        Console.WriteLine($"sampler-overhead: thread CPU time, median of {repeats} repeats, single thread; load average {LoadAverage.Now()}");
         foreach (var densityName in densities)
         {
             foreach (var (label, density, trajectories) in Densities(densityName, a))
@@ -120,7 +120,7 @@ public sealed class SamplerOverheadBenchmark : IBenchmark
             gradients[r] = density.GradientMicroseconds / density.GradientCalls;
             samplers[r] = (total - density.GradientMicroseconds - density.ValueMicroseconds) / density.GradientCalls;
         }
-        return (Median(gradients), Median(samplers));
+        return (SampleMedian.Of(gradients), SampleMedian.Of(samplers));
     }
 
     /// <summary>The network's own weights as the start for a network density (a Gaussian start would be far out).</summary>
@@ -138,7 +138,7 @@ public sealed class SamplerOverheadBenchmark : IBenchmark
             for (var i = 0; i < 10; i++) TensorPrimitives.MultiplyAdd(v, 1e-3f, x, x);
             if (r >= 0) samples[r] = (CpuClock.ThreadMicroseconds() - t0) / 10;
         }
-        return Median(samples);
+        return SampleMedian.Of(samples);
     }
 
     /// <summary>Median µs of <paramref name="dimension"/> standard normal draws (what a partial refresh costs per step on top of its pass).</summary>
@@ -153,26 +153,7 @@ public sealed class SamplerOverheadBenchmark : IBenchmark
             random.FillGaussian(xi);
             if (r >= 0) samples[r] = CpuClock.ThreadMicroseconds() - t0;
         }
-        return Median(samples);
-    }
-
-    private static double Median(double[] values)
-    {
-        var sorted = values.ToArray();
-        Array.Sort(sorted);
-        return sorted[sorted.Length / 2];
-    }
-
-    private static string LoadAverage()
-    {
-        try
-        {
-            return File.ReadAllText("/proc/loadavg").Split(' ')[0..3] is var f ? string.Join(" ", f) : "?";
-        }
-        catch (IOException)
-        {
-            return "?";
-        }
+        return SampleMedian.Of(samples);
     }
 
     /// <summary>N(0, I) computed in one fused pass (log p and gradient together).</summary>

@@ -36,7 +36,7 @@ public sealed class DevicePoolBenchmark : IBenchmark
         var maxSessions = a.Int("max-sessions", 2);
         var models = a.String("models", "boston_mlp,digits_cnn").Split(',');
         Console.WriteLine($"device-pool: K = {k}, {Environment.ProcessorCount} cores, {rounds} interleaved rounds of ≥ {seconds}s per setting, median; " +
-                          $"load average {LoadAverage()}");
+                          $"load average {LoadAverage.Now()}");
         foreach (var name in models)
         {
             var (data, likelihood, prior) = GradientRatioBenchmark.Cases[name];
@@ -61,7 +61,7 @@ public sealed class DevicePoolBenchmark : IBenchmark
                 foreach (var pool in pools) pool.Dispose();
             }
         }
-        Console.WriteLine($"load average after: {LoadAverage()}");
+        Console.WriteLine($"load average after: {LoadAverage.Now()}");
         return 0;
     }
 
@@ -73,12 +73,12 @@ public sealed class DevicePoolBenchmark : IBenchmark
             for (var p = 0; p < pools.Count; p++) rates[p].Add(measure(pools[p]));
         Console.WriteLine(title);
         Console.WriteLine("  sessions |   median/s | rounds (per s)                      | ×1 session | CPU ms per unit (median)");
-        var baseline = Median(rates[0].Select(x => x.PerSecond));
+        var baseline = SampleMedian.Of(rates[0].Select(x => x.PerSecond));
         for (var p = 0; p < pools.Count; p++)
         {
-            var median = Median(rates[p].Select(x => x.PerSecond));
+            var median = SampleMedian.Of(rates[p].Select(x => x.PerSecond));
             var all = string.Join(" ", rates[p].Select(x => x.PerSecond.ToString("F1", CultureInfo.InvariantCulture)));
-            Console.WriteLine($"  {pools[p].Concurrency,8} | {median,10:F1} | {all,-35} | {median / baseline,9:F2}× | {Median(rates[p].Select(x => x.CpuMilliseconds)),10:F2}");
+            Console.WriteLine($"  {pools[p].Concurrency,8} | {median,10:F1} | {all,-35} | {median / baseline,9:F2}× | {SampleMedian.Of(rates[p].Select(x => x.CpuMilliseconds)),10:F2}");
         }
     }
 
@@ -126,12 +126,4 @@ public sealed class DevicePoolBenchmark : IBenchmark
         });
     }
 
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 }

@@ -49,7 +49,7 @@ public sealed class GptGradientBenchmark : IBenchmark
         var fwd = RunChild("fwd", childArgs);
         var grad = RunChild("grad", childArgs);
         Console.WriteLine($"gpt-gradient: {model}, B={a.Int("batch", 1)}, T={grad.T}, {threads} intra-op thread(s), {clock} clock, ORT CPU, " +
-                          $"{Environment.ProcessorCount} cores, load average {LoadAverage()}");
+                          $"{Environment.ProcessorCount} cores, load average {LoadAverage.Now()}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  D = {grad.D:N0} parameters, V = {grad.V:N0}, prior {a.String("prior", "none")}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  fwd   {fwd.Us,12:F0} µs   peak RSS {fwd.PeakMiB,8:F0} MiB (during the calls {fwd.CallPeakMiB,8:F0} MiB)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  grad  {grad.Us,12:F0} µs   peak RSS {grad.PeakMiB,8:F0} MiB (during the calls {grad.CallPeakMiB,8:F0} MiB)"));
@@ -185,9 +185,6 @@ public sealed class GptGradientBenchmark : IBenchmark
         return Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
     }
 
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
-
     private static double Median(int repeats, Func<double> clock, Action call)
     {
         call(); call();
@@ -198,8 +195,7 @@ public sealed class GptGradientBenchmark : IBenchmark
             call();
             samples[r] = clock() - start;
         }
-        Array.Sort(samples);
-        return samples[repeats / 2];
+        return SampleMedian.Of(samples);
     }
 
     /// <summary>A GPT shape for models/export/gpt.py and models/bench/torch_grad_timing.py.</summary>
