@@ -40,7 +40,4 @@ internal static class Integrators
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "resolve Auto before integrating");
         }
     }
-
-    /// <summary>Gradient evaluations one step costs once fused (used to convert a path budget into steps).</summary>
-    public static int GradientsPerStep(IntegratorKind kind) => kind == IntegratorKind.Omelyan ? 2 : 1;
 }
