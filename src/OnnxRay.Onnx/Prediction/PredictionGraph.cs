@@ -73,9 +73,14 @@ internal sealed class PredictionGraph
     /// The graph holding <paramref name="thetas"/> (one draw, or several when <see cref="CanGroupDraws"/>) as constant
     /// initializers, so ONNX Runtime treats the weights exactly as in the original model (pre-packed Gemm/MatMul
     /// weights, blocked Conv filters, constant folding of the Casts); draw j's output is
-    /// <see cref="DrawGroupGraph.OutputName"/>(<see cref="OutputName"/>, j).
+    /// <see cref="DrawGroupGraph.OutputName"/>(<see cref="OutputName"/>, j). With <paramref name="batch"/>, several draws
+    /// run the layers on draw-independent data as one wider kernel where the graph allows it
+    /// (<see cref="BatchedDrawGraph"/>), else side by side as renamed copies (<see cref="DrawGroupGraph"/>).
     /// </summary>
-    public byte[] ToBytesWithDraws(IReadOnlyList<float[]> thetas) => Serialise(DrawGroupGraph.Build(Proto, _views, thetas, OutputName));
+    public byte[] ToBytesWithDraws(IReadOnlyList<float[]> thetas, bool batch = false) =>
+        Serialise(batch && thetas.Count > 1 && BatchedDrawGraph.WhyNot(Proto.Graph, _views, OutputName) is null
+            ? BatchedDrawGraph.Build(Proto, _views, thetas, OutputName)
+            : DrawGroupGraph.Build(Proto, _views, thetas, OutputName));
 
     private static byte[] Serialise(ModelProto proto)
     {

@@ -31,6 +31,14 @@ public sealed record PredictorOptions
     /// </summary>
     public int ResidentDrawsPerSession { get; init; } = 8;
 
+    /// <summary>
+    /// Within a resident session, run the layers that read only the request's data (a first Conv and the channelwise
+    /// ops after it) once for all the session's draws, their filters stacked along the output channels
+    /// (<see cref="BatchedDrawGraph"/>); graphs without such a layer keep renamed copies. Outputs then match one
+    /// session per draw to float rounding (other GEMM shapes), not bit for bit. Off: renamed copies only.
+    /// </summary>
+    public bool BatchResidentDraws { get; init; } = true;
+
     /// <summary>Per-draw outputs buffered before they are aggregated (floats); bounds a request's memory for large outputs.</summary>
     internal long WaveBufferFloats { get; init; } = 4L << 20;
 

@@ -40,9 +40,9 @@ internal sealed class ResidentDrawSessions : IDrawRunner
 
     /// <summary>
     /// Builds one session per <paramref name="drawsPerSession"/> consecutive draws of <paramref name="draws"/> (that many
-    /// θ-sized scratch buffers, here at start-up only).
+    /// θ-sized scratch buffers, here at start-up only), the draws' first layers batched when <paramref name="batchDraws"/>.
     /// </summary>
-    public static ResidentDrawSessions Create(PredictionGraph graph, IDrawSource draws, int drawsPerSession, int logSigmaOffset,
+    public static ResidentDrawSessions Create(PredictionGraph graph, IDrawSource draws, int drawsPerSession, bool batchDraws, int logSigmaOffset,
         Func<SessionOptions> sessionOptions)
     {
         if (drawsPerSession < 1 || (drawsPerSession > 1 && !graph.CanGroupDraws))
@@ -66,7 +66,7 @@ internal sealed class ResidentDrawSessions : IDrawRunner
                 // One arena for every group's session: their intermediate tensors reuse the same (cache-warm) blocks
                 // instead of many arenas' worth of cold memory (measured 1.2–1.5× slower runs with per-session arenas).
                 if (SharedCpuArena.Registered) options.AddSessionConfigEntry("session.use_env_allocators", "1");
-                sessions[b] = new InferenceSession(graph.ToBytesWithDraws(group), options);
+                sessions[b] = new InferenceSession(graph.ToBytesWithDraws(group, batchDraws), options);
             }
         }
         catch

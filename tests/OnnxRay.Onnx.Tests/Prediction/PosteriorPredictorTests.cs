@@ -57,11 +57,13 @@ public sealed class PosteriorPredictorTests
     [Theory]
     [InlineData("digits_cnn", false, 1)]
     [InlineData("digits_cnn", true, 1)]
-    [InlineData("digits_cnn", true, 8)] // 5 draws, 2 workers: sessions of 3 and 2 draws
+    [InlineData("digits_cnn", true, 8)] // 5 draws, 2 workers: sessions of 3 and 2 draws, first Conv batched
+    [InlineData("digits_cnn", true, 8, false)] // the same as renamed copies
     [InlineData("boston_mlp", false, 1)]
     [InlineData("boston_mlp", true, 1)]
     [InlineData("boston_mlp", true, 2)] // sessions of 2, 2 and 1 draws
-    public void Every_draws_output_is_the_plain_forward_of_the_model_holding_that_draw(string modelName, bool resident, int drawsPerSession)
+    public void Every_draws_output_is_the_plain_forward_of_the_model_holding_that_draw(string modelName, bool resident, int drawsPerSession,
+        bool batch = true)
     {
         var c = modelName == Digits.Model ? Digits : Boston;
         var model = Load(c);
@@ -71,6 +73,7 @@ public sealed class PosteriorPredictorTests
         using var predictor = Predictor(c, model, layout, new PredictorOptions
         {
             KeepPerDrawOutputs = true, Parallelism = 2, ResidentDrawBudgetBytes = resident ? 1L << 30 : 0, ResidentDrawsPerSession = drawsPerSession,
+            BatchResidentDraws = batch,
         });
         Assert.Equal(resident, predictor.UseResidentDraws(draws));
 
@@ -111,8 +114,14 @@ public sealed class PosteriorPredictorTests
         }
     }
 
-    [Fact]
-    public void Resident_draws_grouped_per_session_give_the_same_bits_as_one_session_per_draw_for_any_parallelism_and_wave()
+    /// <summary>
+    /// Renamed copies give the same bits as one session per draw; batched first layers run other GEMM shapes (the group
+    /// size follows the parallelism), so they agree to float rounding.
+    /// </summary>
+    [Theory]
+    [InlineData(false, 0.0)]
+    [InlineData(true, 1e-6)]
+    public void Resident_draws_grouped_per_session_match_one_session_per_draw_for_any_parallelism_and_wave(bool batch, double tolerance)
     {
         var model = Load(Digits);
         var layout = ParameterLayout.FromModel(model);
@@ -120,9 +129,15 @@ public sealed class PosteriorPredictorTests
         var x = Rows(Digits, 6);
         ClassificationPrediction Predict(PredictorOptions options)
         {
-            using var predictor = Predictor(Digits, model, layout, options with { ResidentDrawBudgetBytes = 1L << 30 });
+            using var predictor = Predictor(Digits, model, layout, options with { ResidentDrawBudgetBytes = 1L << 30, BatchResidentDraws = batch });
             Assert.True(predictor.UseResidentDraws(draws));
             return predictor.Predict(x, draws).Classification!;
+        }
+        void Close(double[] expected, double[] actual)
+        {
+            Assert.Equal(expected.Length, actual.Length);
+            for (var i = 0; i < expected.Length; i++)
+                Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i])), $"{i}: {actual[i]} vs {expected[i]}");
         }
 
         var single = Predict(new PredictorOptions { Parallelism = 1, ResidentDrawsPerSession = 1 });
@@ -134,8 +149,8 @@ public sealed class PosteriorPredictorTests
                      Predict(new PredictorOptions { Parallelism = 2, ResidentDrawsPerSession = 4, WaveBufferFloats = 2 * 60 }),
                  })
         {
-            Assert.Equal(single.LogProbabilities, grouped.LogProbabilities);
-            Assert.Equal(single.ExpectedEntropy, grouped.ExpectedEntropy);
+            Close(single.LogProbabilities, grouped.LogProbabilities);
+            Close(single.ExpectedEntropy, grouped.ExpectedEntropy);
         }
     }
 
