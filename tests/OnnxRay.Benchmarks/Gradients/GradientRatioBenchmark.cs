@@ -23,7 +23,8 @@ namespace OnnxRay.Benchmarks.Gradients;
 /// and PyTorch forward+backward (log density + backward) from models/bench/torch_grad_timing.py: with --torch run the
 /// script is run for each case right before the case is timed here (same machine state, same clock), otherwise read from
 /// models/bench/torch_timing.json (or --torch PATH) when present. Ratios grad÷fwd and grad÷torch.
-/// --profile DIR additionally writes an ORT JSON profile of the gradient graph per case, and the graph itself.
+/// --profile DIR additionally writes an ORT JSON profile of the gradient graph per case, the graph itself, and ORT's
+/// optimised graphs of the gradient graph and of both forward baselines.
 /// </summary>
 public sealed class GradientRatioBenchmark : IBenchmark
 {
@@ -87,7 +88,13 @@ public sealed class GradientRatioBenchmark : IBenchmark
                     double? pt = torch.TryGetValue((name, b, t), out var us) ? us : null;
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"  {name,-11} {b,4} {t,4} {grad,11:F1} {value,11:F1} {fwd,11:F1} {fwdIn,11:F1} {(pt is { } p ? p.ToString("F1", CultureInfo.InvariantCulture) : "-"),18} {grad / fwd,10:F2} {(pt is { } q ? (grad / q).ToString("F2", CultureInfo.InvariantCulture) : "-"),11} {fwdIn / fwd,12:F2} {density.Graph.Model.Graph.Node.Count,9}/{model.Proto.Graph.Node.Count}"));
-                    if (profileDir is not null) Profile(profileDir, $"{name}_b{b}_t{t}", density.Graph, rows, theta, t);
+                    if (profileDir is not null)
+                    {
+                        Profile(profileDir, $"{name}_b{b}_t{t}", density.Graph, rows, theta, t);
+                        // ORT's optimised forms of the two forward baselines, to compare fusions and layouts with the gradient graph's.
+                        using var f = new ForwardSession(OnnxModel.Load(modelPath).Proto, x, t, false, Path.Combine(profileDir, $"{name}_b{b}_t{t}.fwd.optimized.onnx"));
+                        using var fi = new ForwardSession(OnnxModel.Load(modelPath).Proto, x, t, true, Path.Combine(profileDir, $"{name}_b{b}_t{t}.fwd-thetain.optimized.onnx"));
+                    }
                 }
             }
         }
@@ -118,7 +125,7 @@ public sealed class GradientRatioBenchmark : IBenchmark
         private readonly string[] _outputNames;
         private readonly OrtValue[] _outputValues;
 
-        public ForwardSession(ModelProto proto, NpyArray x, int threads, bool weightsAsInputs)
+        public ForwardSession(ModelProto proto, NpyArray x, int threads, bool weightsAsInputs, string? optimizedModelPath = null)
         {
             var weightValues = new List<(string Name, OrtValue Value)>();
             if (weightsAsInputs)
@@ -136,6 +143,7 @@ public sealed class GradientRatioBenchmark : IBenchmark
                     if (names.Contains(proto.Graph.Initializer[i].Name)) proto.Graph.Initializer.RemoveAt(i);
             }
             using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+            if (optimizedModelPath is not null) options.OptimizedModelFilePath = optimizedModelPath;
             _session = new InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(proto), options);
             _inputNames = [proto.Graph.Input[0].Name, .. weightValues.Select(w => w.Name)];
             _inputValues = [OrtValue.CreateTensorValueFromMemory((float[])x.Data, x.Shape), .. weightValues.Select(w => w.Value)];
