@@ -48,6 +48,9 @@ public static class DensityGraphBuilder
             if (graph.Input.Any(i => i.Name == reserved) || graph.Node.Any(n => n.Output.Contains(reserved)) || initializerNames.Contains(reserved))
                 throw new OnnxFormatException(path, $"the model already uses the name '{reserved}', which OnnxRay reserves for the density graph.");
 
+        // Relu's backward mask then runs on the pooled tensor (same values and gradient, fewer elements).
+        if (withGradient) ReluMaxPoolSwap.Apply(graph, new UniqueNames(AllNames(graph)));
+
         // Fail fast, before any ORT work, on every node that cannot be differentiated.
         var forwardNodes = graph.Node.Select(n => new NodeView(n, opset)).ToArray();
         var initTypes = graph.Initializer.ToDictionary(i => i.Name, i => i.DataType, StringComparer.Ordinal);
