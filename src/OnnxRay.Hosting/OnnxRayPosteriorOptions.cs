@@ -35,10 +35,17 @@ public sealed class OnnxRayPosteriorOptions
     public long ResidentDrawBudgetBytes { get; set; } = 256L << 20;
 
     /// <summary>
-    /// Resident draws per ONNX Runtime session (copies of the forward graph run together, one run per group), fewer
-    /// when needed to give each parallel worker a session. 1 = one session per draw.
+    /// Resident draws per ONNX Runtime session (one run per group), fewer when needed to give each parallel worker a
+    /// session. 1 = one session per draw.
     /// </summary>
     public int ResidentDrawsPerSession { get; set; } = 8;
+
+    /// <summary>
+    /// A session's draws run a first Conv on the request's data as one kernel with their filters stacked (and the
+    /// activations and pooling after it); false = side-by-side copies of the forward graph only. Outputs agree to
+    /// float rounding either way.
+    /// </summary>
+    public bool BatchResidentDraws { get; set; } = true;
 
     /// <summary>Also return every draw's raw output (M × outputs floats per request).</summary>
     public bool KeepPerDrawOutputs { get; set; }

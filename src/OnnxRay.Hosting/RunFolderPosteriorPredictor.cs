@@ -7,8 +7,8 @@ namespace OnnxRay.Hosting;
 
 /// <summary>
 /// <see cref="IPosteriorPredictor"/> over a run folder: a <see cref="RunPosterior"/> (checksums verified, model rebuilt
-/// from the manifest, never any sampler plugin) whose predictor holds one session per draw with the weights as
-/// constants (within <see cref="OnnxRayPosteriorOptions.ResidentDrawBudgetBytes"/>) or pools θ buffers, so requests
+/// from the manifest, never any sampler plugin) whose predictor holds the draws in sessions with the weights as
+/// constants, a group of draws per session (within <see cref="OnnxRayPosteriorOptions.ResidentDrawBudgetBytes"/>) or pools θ buffers, so requests
 /// allocate nothing θ-sized. Requests are validated first so errors name the request field at fault.
 /// </summary>
 public sealed class RunFolderPosteriorPredictor : IPosteriorPredictor, IDisposable
@@ -38,6 +38,7 @@ public sealed class RunFolderPosteriorPredictor : IPosteriorPredictor, IDisposab
             KeepPerDrawOutputs = options.KeepPerDrawOutputs,
             ResidentDrawBudgetBytes = options.ResidentDrawBudgetBytes,
             ResidentDrawsPerSession = options.ResidentDrawsPerSession,
+            BatchResidentDraws = options.BatchResidentDraws,
         });
         return new RunFolderPosteriorPredictor(posterior, options.MaxConcurrentPredictions);
     }

@@ -10,8 +10,9 @@ namespace OnnxRay.Onnx.Prediction;
 /// <summary>
 /// Turns posterior draws of θ into predictions. Any draw source runs through one shared ORT session of the forward
 /// graph in which every sampled weight tensor is a graph input, bound without copying to a pooled worker's θ buffer.
-/// A fixed draw set (a serving host's, see <see cref="UseResidentDraws"/>) can instead get one session per draw with
-/// the weights as constants, which ORT runs as fast as the original model. Draws are evaluated in parallel and
+/// A fixed draw set (a serving host's, see <see cref="UseResidentDraws"/>) can instead get sessions with the weights
+/// as constants, a group of draws per session (<see cref="ResidentDrawSessions"/>), which ORT runs as fast as the
+/// original model or faster. Draws are evaluated in parallel and
 /// aggregated in draw order, so results do not depend on the parallelism. Thread-safe: concurrent
 /// <see cref="Predict"/> calls share the sessions; no request allocates a θ-sized buffer.
 /// </summary>
@@ -54,7 +55,7 @@ public sealed class PosteriorPredictor : IDisposable
     /// <summary>Length D of the draws this predictor accepts.</summary>
     public int Dimension { get; }
 
-    /// <summary>Whether <see cref="UseResidentDraws"/> built per-draw sessions.</summary>
+    /// <summary>Whether <see cref="UseResidentDraws"/> built resident draw sessions.</summary>
     public bool HasResidentDraws => _resident is not null;
 
     /// <summary>
@@ -85,7 +86,8 @@ public sealed class PosteriorPredictor : IDisposable
     }
 
     /// <summary>
-    /// Builds one session per draw of <paramref name="draws"/> (weights as constants) when the estimated memory fits
+    /// Builds sessions holding the draws of <paramref name="draws"/> (weights as constants, <see cref="PredictorOptions.ResidentDrawsPerSession"/>
+    /// draws per session) when the estimated memory fits
     /// <see cref="PredictorOptions.ResidentDrawBudgetBytes"/> and the model has no external data; later
     /// <see cref="Predict"/> calls with this same draw source use them. Returns whether they were built.
     /// Call once, before serving.

@@ -16,7 +16,7 @@ public sealed record PredictorOptions
     public string Device { get; init; } = "cpu";
 
     /// <summary>
-    /// Memory allowed for one ORT session per draw with the weights as constants, when a fixed draw set is made
+    /// Memory allowed for ORT sessions holding the draws' weights as constants, when a fixed draw set is made
     /// resident (<see cref="PosteriorPredictor.UseResidentDraws"/>); above it, draws share one session with the weights
     /// as inputs (slower kernels, no per-draw memory). 0 (the default, right for one-shot predictions over many
     /// draws, where building the sessions would cost more than it saves) turns resident draws off; hosts turn it on.
@@ -24,10 +24,10 @@ public sealed record PredictorOptions
     public long ResidentDrawBudgetBytes { get; init; }
 
     /// <summary>
-    /// Resident draws held per ORT session (copies of the forward graph side by side, run together): one run per group
-    /// pays ORT's per-run cost once. Fewer when needed to give every parallel worker a session. Measured on the bundled
-    /// models: groups of 5–10 cut the time of M forwards by 30–40 % (MLP, batch 1–32), 10 % (batch 256), and leave the
-    /// CNN unchanged; beyond that larger graphs got slower.
+    /// Resident draws held per ORT session (run together): one run per group pays ORT's per-run cost once. Fewer when
+    /// needed to give every parallel worker a session. Measured on the bundled models with side-by-side copies: groups
+    /// of 5–10 cut the time of M forwards by 30–40 % (MLP, batch 1–32), 10 % (batch 256), and left the CNN unchanged;
+    /// beyond that larger graphs got slower. The CNN gains from groups through <see cref="BatchResidentDraws"/>.
     /// </summary>
     public int ResidentDrawsPerSession { get; init; } = 8;
 

@@ -4,11 +4,13 @@ namespace OnnxRay.Onnx.Prediction;
 
 /// <summary>
 /// A fixed set of draws (a serving host's) held as ORT sessions with the draws' weights as constant initializers, a
-/// group of consecutive draws per session (<see cref="DrawGroupGraph"/>). ORT then runs each draw exactly like the
-/// original model: Gemm/MatMul weights pre-packed, Conv filters reordered to its blocked layout, which weights fed as
-/// inputs never get (measured 1.3–1.5× slower forwards on the bundled MLP and CNN); and one run per group instead of
-/// one per draw pays ORT's per-run cost once for the group. Costs memory (about twice the weights per draw) and
-/// start-up time, so it is bounded by <see cref="PredictorOptions.ResidentDrawBudgetBytes"/>.
+/// group of consecutive draws per session. ORT then runs each draw like the original model: Gemm/MatMul weights
+/// pre-packed, Conv filters reordered to its blocked layout, which weights fed as inputs never get (measured 1.3–1.5×
+/// slower forwards on the bundled MLP and CNN); and one run per group instead of one per draw pays ORT's per-run cost
+/// once for the group. A group's graph runs a first Conv on the request's data once for all its draws where it can
+/// (<see cref="BatchedDrawGraph"/>: one im2col and one wider GEMM instead of one per draw), the rest as renamed
+/// per-draw copies (<see cref="DrawGroupGraph"/>). Costs memory (about twice the weights per draw) and start-up time,
+/// so it is bounded by <see cref="PredictorOptions.ResidentDrawBudgetBytes"/>.
 /// </summary>
 internal sealed class ResidentDrawSessions : IDrawRunner
 {

@@ -4,7 +4,7 @@ namespace OnnxRay.Onnx.Prediction;
 
 /// <summary>
 /// A CPU arena allocator registered once per process with ONNX Runtime's environment, for sessions that opt in with
-/// <c>session.use_env_allocators</c> (the per-draw sessions): they then share one pool of intermediate buffers.
+/// <c>session.use_env_allocators</c> (the resident draw sessions): they then share one pool of intermediate buffers.
 /// </summary>
 internal static class SharedCpuArena
 {

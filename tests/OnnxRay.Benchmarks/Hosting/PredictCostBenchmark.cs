@@ -22,8 +22,9 @@ namespace OnnxRay.Benchmarks.Hosting;
 /// plain ORT InferenceSession on the same batch, one intra-op thread, ORT_ENABLE_ALL, ORT-allocated output (as the
 /// predictor gets it). Against it, RunPosterior.Predict with the same M draws (aggregation included): "shared" = one
 /// session with the weights as graph inputs (any draw source), "resident" = one session per draw with the weights as
-/// constants (what a serving host uses within its memory budget), once per --draws-per-session G (G draws side by side
-/// in one session, one run per group). Parallelism 1 is timed on the calling thread's CPU
+/// constants (what a serving host uses within its memory budget), once per --draws-per-session G (G draws in one
+/// session, one run per group) and per --batch-draws (true: first Conv layers batched over the group's draws,
+/// BatchedDrawGraph; false: side-by-side copies of the graph only). Parallelism 1 is timed on the calling thread's CPU
 /// clock (everything runs on it); parallelism p &gt; 1 against the M runs spread over p threads, on the wall clock and
 /// on the process CPU clock. The three sides run back to back in every repeat; medians over repeats. Then the HTTP
 /// service's latency for single-example requests over loopback (--requests 0 skips it).
@@ -31,7 +32,7 @@ namespace OnnxRay.Benchmarks.Hosting;
 public sealed class PredictCostBenchmark : IBenchmark
 {
     public string Name => "predict-cost";
-    public string Description => "posterior predict with M draws ÷ M plain ORT forwards (boston_mlp, digits_cnn; shared θ-input session and resident sessions of G draws), service p50/p99; --draws --batches 32,256 --parallelism 1,2 --draws-per-session 1,8 --repeats --requests";
+    public string Description => "posterior predict with M draws ÷ M plain ORT forwards (boston_mlp, digits_cnn; shared θ-input session and resident sessions of G draws), service p50/p99; --draws --batches 32,256 --parallelism 1,2 --draws-per-session 1,8 --batch-draws true,false --repeats --requests";
 
     public int Run(string[] args)
     {
@@ -41,13 +42,14 @@ public sealed class PredictCostBenchmark : IBenchmark
         var parallelisms = a.String("parallelism", "1,2").Split(',').Select(int.Parse).ToArray();
         var repeats = a.Int("repeats", 15);
         var groups = a.String("draws-per-session", "1,8").Split(',').Select(int.Parse).ToArray();
+        var batchings = a.String("batch-draws", "true").Split(',').Select(bool.Parse).ToArray();
         var requests = a.Int("requests", 1000);
         var temp = Path.Combine(Path.GetTempPath(), "onnxray-predict-cost-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
             Console.WriteLine($"predict-cost: M = {draws} draws, median of {repeats}, {Environment.ProcessorCount} cores, load average {LoadAverage.Now()}");
             Console.WriteLine("  p = 1: thread CPU ms; p > 1: wall ms [process CPU ms]. fwd = M plain forwards; shared / resident = predict incl. aggregation");
-            Console.WriteLine("  model          B   p   G        fwd ms          shared ms        resident ms   shared÷fwd  resident÷fwd   [CPU: shared÷fwd resident÷fwd]   resident open ms");
+            Console.WriteLine("  model          B   p   G batch      fwd ms          shared ms        resident ms   shared÷fwd  resident÷fwd   [CPU: shared÷fwd resident÷fwd]   resident open ms");
             var models = new[]
             {
                 ("boston_mlp", "boston", "gaussian:0.5"),
@@ -62,7 +64,8 @@ public sealed class PredictCostBenchmark : IBenchmark
                     var x = Rows(Path.Combine(RepositoryPaths.Models, "data", data, "test.npz"), batch);
                     foreach (var parallelism in parallelisms)
                     foreach (var group in groups)
-                        Measure(model, run, x, draws, parallelism, group, repeats);
+                    foreach (var batching in batchings)
+                        Measure(model, run, x, draws, parallelism, group, batching, repeats);
                 }
             }
 
@@ -106,7 +109,7 @@ public sealed class PredictCostBenchmark : IBenchmark
         return NpyArray.FromFloats(data, [rows, .. x.Shape.Skip(1)]);
     }
 
-    private static void Measure(string model, string run, NpyArray x, int draws, int parallelism, int group, int repeats)
+    private static void Measure(string model, string run, NpyArray x, int draws, int parallelism, int group, bool batching, int repeats)
     {
         using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         using var session = new InferenceSession(Path.Combine(RepositoryPaths.Models, model + ".onnx"), options);
@@ -131,7 +134,10 @@ public sealed class PredictCostBenchmark : IBenchmark
         var predictorOptions = new PredictorOptions { Parallelism = parallelism, IntraOpThreads = 1 };
         using var shared = RunPosterior.Open(run, draws, predictorOptions);
         var opened = Stopwatch.StartNew();
-        using var resident = RunPosterior.Open(run, draws, predictorOptions with { ResidentDrawBudgetBytes = 256L << 20, ResidentDrawsPerSession = group });
+        using var resident = RunPosterior.Open(run, draws, predictorOptions with
+        {
+            ResidentDrawBudgetBytes = 256L << 20, ResidentDrawsPerSession = group, BatchResidentDraws = batching,
+        });
         var openMs = opened.Elapsed.TotalMilliseconds;
         if (shared.Draws.Count != draws) throw new InvalidOperationException($"the run has {shared.Draws.Count} draws, wanted {draws}.");
         if (shared.Predictor.HasResidentDraws || !resident.Predictor.HasResidentDraws) throw new InvalidOperationException("resident draws not as configured.");
@@ -142,7 +148,7 @@ public sealed class PredictCostBenchmark : IBenchmark
         var cpu = parallelism == 1 ? "" : string.Create(CultureInfo.InvariantCulture,
             $"[{t[0].Process:F2} / {t[1].Process:F2} / {t[2].Process:F2} ms: {t[1].Process / t[0].Process:F2}× {t[2].Process / t[0].Process:F2}×]");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  {model,-12} {x.Shape[0],4} {parallelism,3} {group,3} {fwd,13:F2} {sh,17:F2} {re,18:F2} {sh / fwd,11:F2}× {re / fwd,12:F2}×   {cpu,-34} {openMs,10:F0}"));
+            $"  {model,-12} {x.Shape[0],4} {parallelism,3} {group,3} {(batching ? "yes" : "no"),5} {fwd,11:F2} {sh,17:F2} {re,18:F2} {sh / fwd,11:F2}× {re / fwd,12:F2}×   {cpu,-34} {openMs,10:F0}"));
     }
 
     /// <summary>Per body: medians (ms) of wall, calling-thread CPU and process CPU time; the bodies alternate within each repeat.</summary>
