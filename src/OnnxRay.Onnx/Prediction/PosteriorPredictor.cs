@@ -99,7 +99,8 @@ public sealed class PosteriorPredictor : IDisposable
         if (_graph.HasExternalData || draws.Count * ResidentDrawSessions.BytesPerDraw(Dimension) > _options.ResidentDrawBudgetBytes) return false;
         try
         {
-            _resident = ResidentDrawSessions.Create(_graph, draws, DrawsPerSession(draws.Count), _options.BatchResidentDraws, _logSigmaOffset, () => SessionOptionsFor(_options));
+            _resident = ResidentDrawSessions.Create(_graph, draws, DrawsPerSession(draws.Count), _options.BatchResidentDraws, _logSigmaOffset,
+                () => SessionOptionsFor(_options));
         }
         catch (OnnxRuntimeException e)
         {
