@@ -170,6 +170,7 @@ internal static class BatchedDrawGraph
         {
             if (!ChannelStackedOps.IsChannelwise(node)) return null;
             Stacked? layout = null;
+            var scalarRank = 0;
             for (var i = 0; i < node.Input.Count; i++)
             {
                 var name = node.Input[i];
@@ -180,10 +181,16 @@ internal static class BatchedDrawGraph
                     if (layout is { } l && l != s) return null;
                     layout = s;
                 }
-                else if (role == ChannelStackedOps.InputRole.Activation && !(ChannelStackedOps.IsBinary(node) && IsFloatInitializer(name, 1))) return null;
+                else if (role == ChannelStackedOps.InputRole.Activation)
+                {
+                    // The other side of a binary op: one value for every element and every draw.
+                    if (!ChannelStackedOps.IsBinary(node) || !IsFloatInitializer(name, 1)) return null;
+                    scalarRank = initializers[name].Dims.Count;
+                }
                 else if (role == ChannelStackedOps.InputRole.Shared && !shared.Contains(name)) return null;
             }
-            if (layout is not { } found) return null;
+            // A scalar of higher rank would prepend axes and move the channels off axis 1.
+            if (layout is not { } found || scalarRank > found.Rank) return null;
             if (node.OpType == "BatchNormalization" && !node.Input.Skip(1).All(n => IsPerChannel(n, found.Channels))) return null;
             return found;
         }

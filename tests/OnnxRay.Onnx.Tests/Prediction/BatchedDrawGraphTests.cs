@@ -97,11 +97,17 @@ public sealed class BatchedDrawGraphTests
     [InlineData("Softmax")]
     // A per-channel (non-scalar) shared operand would broadcast over the stacked channels: not stacked.
     [InlineData("AddPerChannel")]
+    // A one-element operand of higher rank prepends an axis, so the channels leave axis 1: not stacked.
+    [InlineData("AddRank5Scalar")]
     public void The_stacked_region_ends_where_an_op_would_see_other_draws_channels(string body)
     {
-        var model = body == "Softmax"
-            ? ConvModel([Node("Softmax", ["c"], ["t"], Autodiff.Attr.Int("axis", 1))])
-            : ConvModel([Node("Add", ["c", "k"], ["t"])], TensorData.FromFloats("k", [4, 1, 1], [1f, -1f, 0.5f, 2f]));
+        var model = body switch
+        {
+            "Softmax" => ConvModel([Node("Softmax", ["c"], ["t"], Autodiff.Attr.Int("axis", 1))]),
+            "AddPerChannel" => ConvModel([Node("Add", ["c", "k"], ["t"])], TensorData.FromFloats("k", [4, 1, 1], [1f, -1f, 0.5f, 2f])),
+            _ => ConvModel([Node("Add", ["c", "k"], ["a"]), Node("Squeeze", ["a", "axis0"], ["t"])],
+                TensorData.FromFloats("k", [1, 1, 1, 1, 1], [0.5f]), TensorData.FromInt64s("axis0", [1], [0])),
+        };
         var graph = Check(model, batched: true);
         Assert.Equal(Draws, graph.Node.Count(n => n.OpType is "Softmax" or "Add"));
         Assert.Equal(1, graph.Node.Count(n => n.OpType == "Split"));
