@@ -51,6 +51,11 @@ internal sealed class EngineGradientContext(ReverseModeEngine engine, NodeView n
     public override string[] OpMulti(string opType, IReadOnlyList<string> inputs, int outputCount, params AttributeProto[] attributes) =>
         Emitter.OpMulti(opType, inputs, outputCount, attributes);
 
+    public override string DomainOp(string domain, string opType, IReadOnlyList<string> inputs, long[] outputShape, int elementType, params AttributeProto[] attributes) =>
+        Emitter.DomainOp(domain, opType, inputs, outputShape, elementType, attributes);
+
+    public override int? NchwcBlockSize => engine.NchwcBlockSize;
+
     public override string ConstInt64(params long[] values) => Emitter.ConstInt64(values);
 
     public override string ConstScalar(double value, int elementType = OnnxType.Float) => Emitter.ConstScalar(value, elementType);

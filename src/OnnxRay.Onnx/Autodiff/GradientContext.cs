@@ -44,6 +44,18 @@ public abstract class GradientContext
     /// <summary>Appends one node with <paramref name="outputCount"/> outputs and returns their names.</summary>
     public abstract string[] OpMulti(string opType, IReadOnlyList<string> inputs, int outputCount, params AttributeProto[] attributes);
 
+    /// <summary>
+    /// Appends one node of a non-default operator domain (ORT's <see cref="NchwcKernels"/>), whose output
+    /// shape the rule states, and returns its output name.
+    /// </summary>
+    public abstract string DomainOp(string domain, string opType, IReadOnlyList<string> inputs, long[] outputShape, int elementType, params AttributeProto[] attributes);
+
+    /// <summary>
+    /// MLAS's NCHWc channel block when the graph will run on ORT's CPU provider and that has the NCHWc kernels; null
+    /// when rules must emit standard ops only (other execution providers, other CPUs).
+    /// </summary>
+    public abstract int? NchwcBlockSize { get; }
+
     /// <summary>A 1-D int64 constant (shapes, axes, pads, starts/ends).</summary>
     public abstract string ConstInt64(params long[] values);
 

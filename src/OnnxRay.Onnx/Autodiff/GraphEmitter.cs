@@ -53,6 +53,19 @@ public sealed class GraphEmitter
         return outputs;
     }
 
+    /// <summary>Appends a one-output node of operator domain <paramref name="domain"/> whose output shape the caller knows.</summary>
+    public string DomainOp(string domain, string opType, IReadOnlyList<string> inputs, long[] outputShape, int elementType, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = opType, Domain = domain, Name = Names.Next(opType) };
+        node.Input.AddRange(inputs);
+        var output = Names.Next(opType.ToLowerInvariant());
+        node.Output.Add(output);
+        node.Attribute.AddRange(attributes);
+        Graph.Node.Add(node);
+        Types.Set(output, outputShape, elementType);
+        return output;
+    }
+
     /// <summary>A 1-D int64 constant; identical values share one initializer.</summary>
     public string ConstInt64(params long[] values)
     {

@@ -32,6 +32,9 @@ public sealed class ReverseModeEngine
     public ActivityAnalysis Activity { get; }
     public GradientRuleRegistry Registry { get; }
 
+    /// <summary>See <see cref="GradientContext.NchwcBlockSize"/>: set only for graphs that run on ORT's CPU provider.</summary>
+    public int? NchwcBlockSize { get; init; }
+
     /// <summary>Adds a gradient contribution to <paramref name="value"/> (a seed, or a term computed outside the walk, e.g. the prior).</summary>
     public void AddContribution(string value, string gradient)
     {

@@ -20,8 +20,9 @@ public static class DensityGraphBuilder
     /// <param name="batch">One array per model data input (by input name) plus <c>target</c>, already in the model's element types.</param>
     /// <param name="likelihoodScale">Default multiplier of the log-likelihood (N/B for minibatches).</param>
     /// <param name="withGradient">False builds the cheaper value-only graph.</param>
+    /// <param name="cpuKernels">The graph runs on ORT's CPU provider: rules may use its NCHWc kernels (<see cref="NchwcKernels"/>).</param>
     public static DensityGraph Build(OnnxModel model, ParameterLayout layout, DensityOptions options, IReadOnlyDictionary<string, NpyArray> batch,
-        double likelihoodScale, bool withGradient = true, GradientRuleRegistry? registry = null)
+        double likelihoodScale, bool withGradient = true, GradientRuleRegistry? registry = null, bool cpuKernels = true)
     {
         registry ??= GradientRuleRegistry.Default;
         var path = model.SourcePath;
@@ -48,9 +49,6 @@ public static class DensityGraphBuilder
             if (graph.Input.Any(i => i.Name == reserved) || graph.Node.Any(n => n.Output.Contains(reserved)) || initializerNames.Contains(reserved))
                 throw new OnnxFormatException(path, $"the model already uses the name '{reserved}', which OnnxRay reserves for the density graph.");
 
-        // Relu's backward mask then runs on the pooled tensor (same values and gradient, fewer elements).
-        if (withGradient) ReluMaxPoolSwap.Apply(graph, new UniqueNames(AllNames(graph)));
-
         // Fail fast, before any ORT work, on every node that cannot be differentiated.
         var forwardNodes = graph.Node.Select(n => new NodeView(n, opset)).ToArray();
         var initTypes = graph.Initializer.ToDictionary(i => i.Name, i => i.DataType, StringComparer.Ordinal);
@@ -72,6 +70,9 @@ public static class DensityGraphBuilder
         var names = new UniqueNames(AllNames(graph));
         foreach (var n in new[] { DensityGraph.ThetaInput, DensityGraph.TargetInput, DensityGraph.LogDensityOutput, DensityGraph.GradientOutput })
             names.TryClaim(n);
+        // Relu's backward mask then runs on the pooled tensor (same values and gradient, fewer elements).
+        if (withGradient && ReluMaxPoolSwap.Apply(graph, names, types) > 0)
+            forwardNodes = graph.Node.Select(n => new NodeView(n, opset)).ToArray();
         var emitter = new GraphEmitter(graph, names, types);
         var thetaViews = ThetaRewriter.Rewrite(emitter, layout);
 
@@ -108,7 +109,10 @@ public static class DensityGraphBuilder
         {
             var activity = ActivityAnalysis.Compute(forwardNodes, modelParams, [prediction], registry, v => types.Find(v)?.ElementType);
             var engine = new ReverseModeEngine(emitter, forwardNodes, activity, registry,
-                () => Reprobe(probeModel, forwardNodes, batch, path, model.BaseDirectory, types));
+                () => Reprobe(probeModel, forwardNodes, batch, path, model.BaseDirectory, types))
+            {
+                NchwcBlockSize = cpuKernels ? NchwcKernels.BlockSize : null,
+            };
             foreach (var (value, gradient) in head.Seeds) engine.AddContribution(value, gradient);
             engine.Run();
             var pieces = new List<string>();
@@ -130,6 +134,8 @@ public static class DensityGraphBuilder
             graph.Output.Add(ThetaRewriter.TensorInput(DensityGraph.GradientOutput, OnnxType.Float, [layout.Dimension]));
         }
         graph.ValueInfo.Clear();
+        if (graph.Node.Any(n => n.Domain == NchwcKernels.Domain) && proto.OpsetImport.All(o => o.Domain != NchwcKernels.Domain))
+            proto.OpsetImport.Add(new OperatorSetIdProto { Domain = NchwcKernels.Domain, Version = 1 });
         proto.IrVersion = Math.Max(proto.IrVersion, 8);
         return new DensityGraph(proto, layout, dataInputs, dataInputs.Count == 0 ? 0 : dataInputs[0].Shape.FirstOrDefault(), withGradient, likelihoodScale)
         {

@@ -45,7 +45,7 @@ public sealed class OrtLogDensity : ILogDensity, ICheckpointableDensity, IDispos
         BindsCallerMemory = layout.Dimension >= options.BindCallerMemoryFromDimension;
         var scale = (double)DataSetSize / BatchSize;
         var firstBatch = data.Rows(0, BatchSize);
-        var graph = DensityGraphBuilder.Build(model, layout, density, firstBatch, scale, withGradient: true, registry);
+        var graph = DensityGraphBuilder.Build(model, layout, density, firstBatch, scale, withGradient: true, registry, options.IsCpu);
         if (graph.ClassCount is { } classes)
             DensityData.ThrowIfClassOutOfRange(data.Source, data.Arrays[DensityGraph.TargetInput], classes, density.Likelihood.IgnoreIndex);
         Layout = graph.Layout;
@@ -205,7 +205,7 @@ public sealed class OrtLogDensity : ILogDensity, ICheckpointableDensity, IDispos
 
     private GraphSession BuildSession(long firstRow, long rows, bool withGradient)
     {
-        var graph = DensityGraphBuilder.Build(_model, Layout, _density, _data.Rows(firstRow, rows), 1.0, withGradient, _registry);
+        var graph = DensityGraphBuilder.Build(_model, Layout, _density, _data.Rows(firstRow, rows), 1.0, withGradient, _registry, _options.IsCpu);
         return new GraphSession(graph, _options, BindsCallerMemory);
     }
 

@@ -26,4 +26,7 @@ public sealed record OrtLogDensityOptions
 
     /// <summary><c>cpu</c> or <c>cuda:N</c>.</summary>
     public string Device { get; init; } = "cpu";
+
+    /// <summary>True when the sessions run on ORT's CPU provider (graphs may then use its CPU-only kernels).</summary>
+    internal bool IsCpu => Device.Trim().Equals("cpu", StringComparison.OrdinalIgnoreCase);
 }

@@ -14,10 +14,11 @@ public class ReluMaxPoolSwapTests
 {
     public static TheoryData<string, long[], long[], long[]> Cases => new()
     {
-        // name, X, kernel, strides: ≥ 8192 Relu elements takes the tiled pool backward, fewer the Indices form
+        // name, X, kernel, strides: windows that tile the input take the tiled pool backward, others the Indices form
+        // (Relu outputs of 4 channels ≥ ReluMaxPoolSwap.MinElements)
         { "tiled", [2, 3, 32, 32], [2, 2], [2, 2] },
-        { "indices", [1, 3, 8, 8], [2, 2], [2, 2] },
-        { "overlapping", [1, 3, 9, 9], [3, 3], [2, 2] },
+        { "indices", [1, 3, 48, 48], [2, 2], [3, 2] },
+        { "overlapping", [1, 3, 47, 47], [3, 3], [2, 2] },
     };
 
     [Theory]
@@ -63,8 +64,13 @@ public class ReluMaxPoolSwapTests
         graph.Node.Add(Node("Relu", ["a"], ["r3"]));
         graph.Node.Add(Node("MaxPool", ["r3"], ["p3"]));
         graph.Output.Add(new ValueInfoProto { Name = "r3" });       // Relu output is a graph output
+        var types = Types(["r1", "p1", "r2", "p2", "r3", "p3"], [1, 4, 64, 64]);
+        graph.Node.Add(Node("Relu", ["a"], ["r4"]));
+        graph.Node.Add(Node("MaxPool", ["r4"], ["p4"]));           // too small
+        types.Set("r4", [1, 1, 8, 8], OnnxType.Float);
+        types.Set("p4", [1, 1, 4, 4], OnnxType.Float);
         var before = graph.Clone();
-        Assert.Equal(0, ReluMaxPoolSwap.Apply(graph, new UniqueNames([])));
+        Assert.Equal(0, ReluMaxPoolSwap.Apply(graph, new UniqueNames([]), types));
         Assert.Equal(before, graph);
     }
 
@@ -77,13 +83,16 @@ public class ReluMaxPoolSwapTests
         graph.Node.Add(Node("Sigmoid", ["x"], ["s"]));
         graph.Node.Add(Node("MaxPool", ["r"], ["p"]));
         graph.Node.Add(Node("Flatten", ["p"], ["f"]));
-        Assert.Equal(1, ReluMaxPoolSwap.Apply(graph, new UniqueNames(["x", "w", "c", "r", "s", "p", "f"])));
+        var types = Types(["c", "r"], [2, 4, 32, 32]);
+        types.Set("p", [2, 4, 16, 16], OnnxType.Float);
+        Assert.Equal(1, ReluMaxPoolSwap.Apply(graph, new UniqueNames(["x", "w", "c", "r", "s", "p", "f"]), types));
         Assert.Equal(["Conv", "MaxPool", "Sigmoid", "Relu", "Flatten"], graph.Node.Select(n => n.OpType));
         var pool = graph.Node[1];
         var relu = graph.Node[3];
         Assert.Equal("c", pool.Input[0]);
         Assert.Equal(pool.Output[0], relu.Input[0]);
         Assert.Equal("p", relu.Output[0]);
+        Assert.Equal([2, 4, 16, 16], types.Find(pool.Output[0])!.Value.Shape);
         Assert.DoesNotContain(graph.Node, n => n.Output.Contains("r"));
     }
 
@@ -129,6 +138,13 @@ public class ReluMaxPoolSwapTests
         var relu = nodes.First(n => n.OpType == "Relu");
         Assert.Equal(expected, relu.Input[0] == pool.Output[0]);
         Assert.Equal(!expected, pool.Input[0] == relu.Output[0]);
+    }
+
+    private static ValueInfoTable Types(string[] names, long[] shape)
+    {
+        var types = new ValueInfoTable();
+        foreach (var n in names) types.Set(n, shape, OnnxType.Float);
+        return types;
     }
 
     private static NodeProto Node(string op, string[] inputs, string[] outputs)

@@ -2,7 +2,8 @@ namespace OnnxRay.Onnx.Autodiff.Rules;
 
 /// <summary>
 /// Exact weight gradient of a grouped N-D convolution, emitted as one Conv over transposed tensors
-/// (reference §6.4): the batch axis becomes the channel axis so that the convolution sums over examples.
+/// (reference §6.4): the batch axis becomes the channel axis so that the convolution sums over examples. On ORT's CPU
+/// provider, where the shapes allow, that Conv runs on the blocked NCHWc kernels (<see cref="ConvWeightGradientNchwc"/>).
 /// </summary>
 internal static class ConvWeightGradient
 {
@@ -19,6 +20,17 @@ internal static class ConvWeightGradient
         var spatialIn = inputShape[2..];
         var spatialOut = outputShape[2..];
         long[] swapFirstTwo = [1, 0, .. Enumerable.Range(2, n).Select(i => (long)i)];
+
+        // The result holds k' ≥ k taps per axis; the extra ones only ever meet padding in the forward pass.
+        var fullKernel = new long[n];
+        bool crop = false;
+        for (int i = 0; i < n; i++)
+        {
+            fullKernel[i] = (spatialIn[i] + geometry.PadsBegin[i] + geometry.PadsEnd[i] - (spatialOut[i] - 1) * geometry.Strides[i] - 1) / geometry.Dilations[i] + 1;
+            crop |= fullKernel[i] != geometry.Kernel[i];
+        }
+        if (ConvWeightGradientNchwc.Applies(ctx, input, inputShape, outputShape, group))
+            return Crop(ctx, ConvWeightGradientNchwc.Emit(ctx, input, inputShape, outputGradient, outputShape, geometry, fullKernel), geometry, crop);
 
         // I = [C_in/G, G·N, in…]: channel index g·N + n, so group g of the new conv sees exactly group g of X.
         string regrouped;
@@ -40,22 +52,20 @@ internal static class ConvWeightGradient
             Attr.Ints("dilations", geometry.Strides),
             Attr.Ints("pads", geometry.Pads));
 
-        // The result holds k' ≥ k taps per axis; the extra ones only ever meet padding in the forward pass.
-        var fullKernel = new long[n];
-        bool crop = false;
-        for (int i = 0; i < n; i++)
-        {
-            fullKernel[i] = (spatialIn[i] + geometry.PadsBegin[i] + geometry.PadsEnd[i] - (spatialOut[i] - 1) * geometry.Strides[i] - 1) / geometry.Dilations[i] + 1;
-            crop |= fullKernel[i] != geometry.Kernel[i];
-        }
-        string kernelSized = crop
+        return SwapFirstTwo(ctx, Crop(ctx, full, geometry, crop), [channelsPerGroup, outputShape[1], .. geometry.Kernel], swapFirstTwo);
+    }
+
+    /// <summary>Slices the k' taps per axis of a full-size gradient down to the kernel's k (axes 2…).</summary>
+    private static string Crop(GradientContext ctx, string full, ConvGeometry geometry, bool crop)
+    {
+        int n = geometry.SpatialRank;
+        return crop
             ? ctx.Op("Slice", [full, ctx.ConstInt64(new long[n]), ctx.ConstInt64(geometry.Kernel), ctx.ConstInt64(Enumerable.Range(2, n).Select(i => (long)i).ToArray())])
             : full;
-        return SwapFirstTwo(ctx, kernelSized, [channelsPerGroup, outputShape[1], .. geometry.Kernel], swapFirstTwo);
     }
 
     /// <summary>Swaps axes 0 and 1 of a tensor of <paramref name="shape"/>: a Reshape (no copy, no strided pass) when one of them has length 1 (batch 1, one input channel).</summary>
-    private static string SwapFirstTwo(GradientContext ctx, string value, long[] shape, long[] perm) =>
+    internal static string SwapFirstTwo(GradientContext ctx, string value, long[] shape, long[] perm) =>
         shape[0] == 1 || shape[1] == 1
             ? ctx.Op("Reshape", [value, ctx.ConstInt64([shape[1], shape[0], .. shape[2..]])])
             : ctx.Op("Transpose", [value], Attr.Ints("perm", perm));
