@@ -29,7 +29,7 @@ internal static class ConvWeightGradient
             fullKernel[i] = (spatialIn[i] + geometry.PadsBegin[i] + geometry.PadsEnd[i] - (spatialOut[i] - 1) * geometry.Strides[i] - 1) / geometry.Dilations[i] + 1;
             crop |= fullKernel[i] != geometry.Kernel[i];
         }
-        if (ConvWeightGradientNchwc.Applies(ctx, input, inputShape, outputShape, group))
+        if (ConvWeightGradientNchwc.Applies(ctx, inputShape, outputShape, group))
             return Crop(ctx, ConvWeightGradientNchwc.Emit(ctx, input, inputShape, outputGradient, outputShape, geometry, fullKernel), geometry, crop);
 
         // I = [C_in/G, G·N, in…]: channel index g·N + n, so group g of the new conv sees exactly group g of X.

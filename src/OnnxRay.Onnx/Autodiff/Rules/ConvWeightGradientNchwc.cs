@@ -13,9 +13,10 @@ namespace OnnxRay.Onnx.Autodiff.Rules;
 /// </summary>
 internal static class ConvWeightGradientNchwc
 {
-    public static bool Applies(GradientContext ctx, string input, long[] inputShape, long[] outputShape, long group) =>
-        ctx.NchwcBlockSize is { } block && group == 1 && inputShape.Length == 4 && ctx.ElementType(input) == OnnxType.Float
-        && inputShape[0] % block == 0 && outputShape[1] % block == 0;
+    /// <summary>The element type is the weight's (input 1 of Conv and ConvTranspose): emitted values may have none recorded.</summary>
+    public static bool Applies(GradientContext ctx, long[] inputShape, long[] outputShape, long group) =>
+        ctx.NchwcBlockSize is { } block && group == 1 && inputShape.Length == 4
+        && inputShape[0] % block == 0 && outputShape[1] % block == 0 && ctx.ElementType(ctx.Node.Input(1)) == OnnxType.Float;
 
     /// <summary>The full-size weight gradient [C_out, C_in, k'…] (the caller crops k' to the kernel).</summary>
     public static string Emit(GradientContext ctx, string input, long[] inputShape, string outputGradient, long[] outputShape,
