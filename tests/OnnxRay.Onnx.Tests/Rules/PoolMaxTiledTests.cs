@@ -7,7 +7,8 @@ namespace OnnxRay.Onnx.Tests.Rules;
 /// <summary>
 /// The index-free MaxPool VJP for windows that tile the input (kernel = strides, no pads): against double-precision
 /// finite differences away from ties, against the exact first-maximum gradient and the Indices-based form at ties
-/// (positive, zero and negative plateaus), and the fall-back to the Indices form where the windows do not tile.
+/// (positive, zero and negative plateaus), and the fall-back to the Indices form where the windows do not tile
+/// (MaxUnpool at the Indices for disjoint windows, ScatterElements for overlapping ones).
 /// Inputs have at least <see cref="PoolMaxTiledGradient.MinElements"/> elements, below which the rule keeps the Indices form.
 /// </summary>
 public class PoolMaxTiledTests
@@ -41,9 +42,9 @@ public class PoolMaxTiledTests
         var x = Plateaus(xShape, new Random(12));
         var (indexFree, graph) = EngineGradient(x, window, outputs: 1);
         AssertIndexFree(graph);
-        // The same node asking for Indices takes the scatter form: both must agree to the last bit.
+        // The same node asking for Indices unpools at those Indices: both must agree to the last bit.
         var (withIndices, indicesGraph) = EngineGradient(x, window, outputs: 2);
-        Assert.DoesNotContain(indicesGraph.Model.Graph.Node, n => n.OpType == "MaxUnpool");
+        AssertUnpoolsAtIndices(indicesGraph);
         Assert.Equal(withIndices.Values, indexFree.Values);
         Assert.Equal(FirstMaximumGradient(x, Seed(x, window), window).Values, indexFree.Values);
     }
@@ -86,8 +87,15 @@ public class PoolMaxTiledTests
         var outSpatial = PoolReference.OutputSize(xShape[2..], kernel, strides, [1, 1], [0, 0], [0, 0], false);
         var seed = TestTensor.Random(new Random(15), [xShape[0], xShape[1], .. outSpatial]);
         var gradient = RuleCheck.EngineGradients(g.Build(y), g.Feeds, ["x"], y, seed, d => graph = d)["x"];
-        Assert.DoesNotContain(graph!.Model.Graph.Node, n => n.OpType == "MaxUnpool");
-        Assert.Contains(graph.Model.Graph.Node, n => n.OpType == "ScatterElements");
+        if (kernel.Zip(strides).All(ks => ks.Second >= ks.First))
+        {
+            AssertUnpoolsAtIndices(graph!);
+        }
+        else
+        {
+            Assert.DoesNotContain(graph!.Model.Graph.Node, n => n.OpType == "MaxUnpool");
+            Assert.Contains(graph.Model.Graph.Node, n => n.OpType == "ScatterElements");
+        }
         if (kernel.SequenceEqual(strides))
         {
             double error = ReferenceGradient.RelativeError(gradient, LocalFiniteDifferences(x, seed, kernel));
@@ -112,6 +120,16 @@ public class PoolMaxTiledTests
         Assert.Contains(nodes, n => n.OpType == "MaxUnpool");
         Assert.DoesNotContain(nodes, n => n.OpType == "ScatterElements");
         Assert.DoesNotContain(nodes, n => n.OpType == "MaxPool" && n.Output.Count > 1 && n.Output[1].Length > 0);
+    }
+
+    /// <summary>The Indices form for disjoint windows: the forward MaxPool's Indices feed one MaxUnpool, no scatter.</summary>
+    private static void AssertUnpoolsAtIndices(DensityGraph graph)
+    {
+        var nodes = graph.Model.Graph.Node;
+        var pool = nodes.Single(n => n.OpType == "MaxPool");
+        Assert.True(pool.Output.Count > 1 && pool.Output[1].Length > 0, "the forward MaxPool has no Indices output");
+        Assert.Contains(nodes, n => n.OpType == "MaxUnpool" && n.Input[1] == pool.Output[1]);
+        Assert.DoesNotContain(nodes, n => n.OpType == "ScatterElements");
     }
 
     private static TestTensor Seed(TestTensor x, long[] window) =>
