@@ -21,8 +21,12 @@ public static class DensityGraphBuilder
     /// <param name="likelihoodScale">Default multiplier of the log-likelihood (N/B for minibatches).</param>
     /// <param name="withGradient">False builds the cheaper value-only graph.</param>
     /// <param name="cpuKernels">The graph runs on ORT's CPU provider: rules may use its NCHWc kernels (<see cref="NchwcKernels"/>).</param>
+    /// <param name="ignoredTargets">
+    /// False when no target of the whole data set (not only <c>batch</c>) equals the categorical ignore index, so the head
+    /// needs no mask (<see cref="DensityData.ContainsTarget"/>).
+    /// </param>
     public static DensityGraph Build(OnnxModel model, ParameterLayout layout, DensityOptions options, IReadOnlyDictionary<string, NpyArray> batch,
-        double likelihoodScale, bool withGradient = true, GradientRuleRegistry? registry = null, bool cpuKernels = true)
+        double likelihoodScale, bool withGradient = true, GradientRuleRegistry? registry = null, bool cpuKernels = true, bool ignoredTargets = true)
     {
         registry ??= GradientRuleRegistry.Default;
         var path = model.SourcePath;
@@ -92,7 +96,7 @@ public static class DensityGraphBuilder
         }
         var coefficients = new CoefficientInputs(emitter, likelihoodScale);
         var head = LikelihoodHead.Emit(emitter, spec, prediction, target, coefficients,
-            layout.Contains(LikelihoodSpec.LogSigmaParameter) ? LikelihoodSpec.LogSigmaParameter : null, path);
+            layout.Contains(LikelihoodSpec.LogSigmaParameter) ? LikelihoodSpec.LogSigmaParameter : null, path, ignoredTargets);
         // The head has checked the logits' rank.
         long? classCount = spec.Kind == LikelihoodKind.Categorical ? emitter.RequireType(prediction).Shape[^1] : null;
         if (classCount is { } k) DensityData.ThrowIfClassOutOfRange(path, batch[DensityGraph.TargetInput], k, spec.IgnoreIndex);

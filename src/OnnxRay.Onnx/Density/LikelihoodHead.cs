@@ -18,7 +18,9 @@ internal static class LikelihoodHead
     /// <param name="target">The target input (null for output:/loss: heads).</param>
     /// <param name="coefficients">Where the head's scale-dependent inputs come from.</param>
     /// <param name="logSigma">The learned-noise parameter tensor (scalar), for the learned gaussian.</param>
-    public static Result Emit(GraphEmitter e, LikelihoodSpec spec, string prediction, string? target, CoefficientInputs coefficients, string? logSigma, string dataSource)
+    /// <param name="maskIgnoredTargets">False when no target can equal the categorical ignore index: no mask nodes.</param>
+    public static Result Emit(GraphEmitter e, LikelihoodSpec spec, string prediction, string? target, CoefficientInputs coefficients, string? logSigma, string dataSource,
+        bool maskIgnoredTargets = true)
     {
         var p = e.RequireType(prediction);
         if (p.ElementType != OnnxType.Float)
@@ -50,9 +52,17 @@ internal static class LikelihoodHead
                         throw new DataMismatchException(dataSource, "target", $"categorical needs int64 class indices, got ONNX element type {t.ElementType}.");
                     var logp = e.Op("LogSoftmax", [prediction], Attr.Int("axis", -1));
                     e.Types.Set(logp, p.Shape, OnnxType.Float);
+                    var classes = p.Shape[^1];
+                    if (!maskIgnoredTargets)
+                    {
+                        // Four nodes fewer (per-node cost dominates small batches); the same values as the masked form.
+                        var plainOneHot = e.Op("OneHot", [target!, e.ConstInt64(classes), e.Const(FloatVector(0f, 1f))], Attr.Int("axis", -1));
+                        e.Types.Set(plainOneHot, p.Shape, OnnxType.Float);
+                        return new Result([(SumAll(Op("Mul", plainOneHot, logp)), Scaled(1))], 0,
+                            [(prediction, Op("Mul", Op("Sub", plainOneHot, Op("Exp", logp)), Scaled(1)))]);
+                    }
                     // Ignored targets become class K, outside OneHot's range [−K, K): their one-hot row is all zeros, so
                     // Σ onehot⊙log p is the masked log-likelihood without a separate mask.
-                    var classes = p.Shape[^1];
                     var ignored = Op("Equal", target!, e.ConstScalar(spec.IgnoreIndex, OnnxType.Int64));
                     var oneHot = e.Op("OneHot", [Op("Where", ignored, e.ConstScalar(classes, OnnxType.Int64), target!), e.ConstInt64(classes), e.Const(FloatVector(0f, 1f))],
                         Attr.Int("axis", -1));

@@ -19,6 +19,7 @@ public sealed class OrtLogDensity : ILogDensity, ICheckpointableDensity, IDispos
     private readonly OnnxModel _model;
     private readonly DensityOptions _density;
     private readonly OrtLogDensityOptions _options;
+    private readonly bool _ignoredTargets;
     private readonly DensityData _data;
     private readonly GradientRuleRegistry _registry;
     private readonly GraphSession _main;
@@ -45,7 +46,10 @@ public sealed class OrtLogDensity : ILogDensity, ICheckpointableDensity, IDispos
         BindsCallerMemory = layout.Dimension >= options.BindCallerMemoryFromDimension;
         var scale = (double)DataSetSize / BatchSize;
         var firstBatch = data.Rows(0, BatchSize);
-        var graph = DensityGraphBuilder.Build(model, layout, density, firstBatch, scale, withGradient: true, registry, options.IsCpu);
+        // Checked once over the whole data set, so every batch's graph may drop the ignore-index mask.
+        _ignoredTargets = density.Likelihood.Kind != LikelihoodKind.Categorical || !data.Arrays.TryGetValue(DensityGraph.TargetInput, out var targets)
+                          || DensityData.ContainsTarget(targets, density.Likelihood.IgnoreIndex);
+        var graph = DensityGraphBuilder.Build(model, layout, density, firstBatch, scale, withGradient: true, registry, options.IsCpu, _ignoredTargets);
         if (graph.ClassCount is { } classes)
             DensityData.ThrowIfClassOutOfRange(data.Source, data.Arrays[DensityGraph.TargetInput], classes, density.Likelihood.IgnoreIndex);
         Layout = graph.Layout;
@@ -205,7 +209,7 @@ public sealed class OrtLogDensity : ILogDensity, ICheckpointableDensity, IDispos
 
     private GraphSession BuildSession(long firstRow, long rows, bool withGradient)
     {
-        var graph = DensityGraphBuilder.Build(_model, Layout, _density, _data.Rows(firstRow, rows), 1.0, withGradient, _registry, _options.IsCpu);
+        var graph = DensityGraphBuilder.Build(_model, Layout, _density, _data.Rows(firstRow, rows), 1.0, withGradient, _registry, _options.IsCpu, _ignoredTargets);
         return new GraphSession(graph, _options, BindsCallerMemory);
     }
 
