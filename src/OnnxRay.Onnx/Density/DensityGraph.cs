@@ -13,15 +13,17 @@ public sealed record DataInput(string Name, int ElementType, long[] Shape);
 /// One value-and-gradient (or value-only) ONNX model: inputs are the model's data inputs, <c>target</c> (when the head
 /// needs it), <c>theta</c> and its <see cref="ThetaViews"/> (per-tensor slices of the same buffer), and the
 /// <see cref="Coefficients"/>: values the host derives from the likelihood scale and the prior weight (one-element ones
-/// default to scale N/B and weight 1 through overridable initializers). Outputs: <c>log_density</c> (float scalar) and
-/// <c>grad_theta</c> (float [D]).
+/// default to scale N/B and weight 1 through overridable initializers). Outputs: <c>log_density</c> (float scalar) and,
+/// with a gradient, one output per parameter tensor (<see cref="Gradient"/>: bound to slices of the flat gradient
+/// buffer, which <see cref="GradientSlices.Complete"/> finishes on the host).
 /// </summary>
 public sealed class DensityGraph
 {
     public const string ThetaInput = ThetaRewriter.ThetaInput;
     public const string TargetInput = "target";
     public const string LogDensityOutput = "log_density";
-    public const string GradientOutput = "grad_theta";
+    /// <summary>Hint of the per-tensor gradient outputs' names (<see cref="GradientSlice.OutputName"/>).</summary>
+    public const string GradientOutputHint = "grad_theta";
 
     internal DensityGraph(ModelProto model, ParameterLayout layout, IReadOnlyList<DataInput> dataInputs, long batchSize, bool hasGradient, double defaultScale)
     {
@@ -41,6 +43,9 @@ public sealed class DensityGraph
 
     /// <summary>Inputs that a runner binds to slices of the θ buffer it feeds as <c>theta</c> (one per parameter tensor).</summary>
     public IReadOnlyList<ThetaView> ThetaViews { get; init; } = [];
+
+    /// <summary>The gradient's per-tensor outputs and host-side rest (<see cref="GradientSlices.None"/> for value-only graphs).</summary>
+    public GradientSlices Gradient { get; init; } = GradientSlices.None;
 
     /// <summary>Inputs computed from (likelihood scale, prior weight) by <see cref="DensityCoefficient.Fill"/> before a run.</summary>
     public IReadOnlyList<DensityCoefficient> Coefficients { get; init; } = [];

@@ -10,8 +10,9 @@ namespace OnnxRay.Onnx.Density;
 
 /// <summary>
 /// Builds the single ONNX model that computes log p(θ | batch) and ∇θ log p: θ rewrite, forward graph, likelihood
-/// head (scaled), prior, reverse pass, flat gradient. The graph is specialised to the shapes of <c>batch</c>, whose
-/// arrays also feed the one probe run that records every intermediate shape.
+/// head (scaled), prior, reverse pass, one gradient output per parameter tensor (<see cref="GradientSlices"/>). The
+/// graph is specialised to the shapes of <c>batch</c>, whose arrays also feed the one probe run that records every
+/// intermediate shape.
 /// </summary>
 public static class DensityGraphBuilder
 {
@@ -49,7 +50,7 @@ public static class DensityGraphBuilder
             dataInputs.Add(new DataInput(input.Name, type, array.Shape));
             input.Type = ThetaRewriter.TensorInput(input.Name, type, array.Shape).Type;
         }
-        foreach (var reserved in new[] { DensityGraph.ThetaInput, DensityGraph.LogDensityOutput, DensityGraph.GradientOutput })
+        foreach (var reserved in new[] { DensityGraph.ThetaInput, DensityGraph.LogDensityOutput })
             if (graph.Input.Any(i => i.Name == reserved) || graph.Node.Any(n => n.Output.Contains(reserved)) || initializerNames.Contains(reserved))
                 throw new OnnxFormatException(path, $"the model already uses the name '{reserved}', which OnnxRay reserves for the density graph.");
 
@@ -72,7 +73,7 @@ public static class DensityGraphBuilder
             layout = layout.WithExtraParameter(LikelihoodSpec.LogSigmaParameter, [], [InitialLogSigma(kept[prediction], batch)]);
 
         var names = new UniqueNames(AllNames(graph));
-        foreach (var n in new[] { DensityGraph.ThetaInput, DensityGraph.TargetInput, DensityGraph.LogDensityOutput, DensityGraph.GradientOutput })
+        foreach (var n in new[] { DensityGraph.ThetaInput, DensityGraph.TargetInput, DensityGraph.LogDensityOutput })
             names.TryClaim(n);
         // Relu's backward mask then runs on the pooled tensor (same values and gradient, fewer elements).
         if (withGradient && ReluMaxPoolSwap.Apply(graph, names, types) > 0)
@@ -100,7 +101,7 @@ public static class DensityGraphBuilder
         // The head has checked the logits' rank.
         long? classCount = spec.Kind == LikelihoodKind.Categorical ? emitter.RequireType(prediction).Shape[^1] : null;
         if (classCount is { } k) DensityData.ThrowIfClassOutOfRange(path, batch[DensityGraph.TargetInput], k, spec.IgnoreIndex);
-        var prior = PriorTerm.Emit(emitter, layout, options.Prior, DensityGraph.ThetaInput, coefficients, withGradient);
+        var prior = PriorTerm.Emit(emitter, layout, options.Prior, DensityGraph.ThetaInput, coefficients);
         // log p = Σ term·coefficient + (s·head constant + w·prior constant): one Mul per term and one Sum.
         var terms = head.Terms.Concat(prior.Term is { } pt ? [pt] : []).Select(t => emitter.Op("Mul", [t.Value, t.Coefficient])).ToList();
         terms.Add(coefficients.Scalar("log_density_offset", head.ConstantPerScale, prior.ConstantPerWeight));
@@ -109,6 +110,7 @@ public static class DensityGraphBuilder
 
         graph.Output.Clear();
         graph.Output.Add(ThetaRewriter.TensorInput(DensityGraph.LogDensityOutput, OnnxType.Float, []));
+        var gradientSlices = GradientSlices.None;
         if (withGradient)
         {
             var activity = ActivityAnalysis.Compute(forwardNodes, modelParams, [prediction], registry, v => types.Find(v)?.ElementType);
@@ -119,23 +121,7 @@ public static class DensityGraphBuilder
             };
             foreach (var (value, gradient) in head.Seeds) engine.AddContribution(value, gradient);
             engine.Run();
-            var pieces = new List<string>();
-            foreach (var t in layout.Tensors)
-            {
-                var g = engine.GradientOf(t.Name);
-                string? flat = null;
-                if (g is not null)
-                {
-                    if (t.ElementType != OnnxType.Float) g = emitter.Op("Cast", [g], Attr.Int("to", OnnxType.Float));
-                    flat = emitter.Reshape(g, [t.Length]);
-                }
-                pieces.Add(flat ?? emitter.Zeros([t.Length], OnnxType.Float));
-            }
-            var gradTheta = pieces.Count == 1 ? pieces[0] : emitter.Op("Concat", pieces, Attr.Int("axis", 0));
-            // The prior's gradient is one vector over the whole θ: one Add instead of one per tensor.
-            gradTheta = prior.FlatGradient is null ? emitter.Op("Identity", [gradTheta]) : emitter.Op("Add", [gradTheta, prior.FlatGradient]);
-            Rename(graph, gradTheta, DensityGraph.GradientOutput);
-            graph.Output.Add(ThetaRewriter.TensorInput(DensityGraph.GradientOutput, OnnxType.Float, [layout.Dimension]));
+            gradientSlices = EmitGradientSlices(graph, emitter, names, engine, layout, prior.GradientSegments);
         }
         graph.ValueInfo.Clear();
         if (graph.Node.Any(n => n.Domain == NchwcKernels.Domain) && proto.OpsetImport.All(o => o.Domain != NchwcKernels.Domain))
@@ -147,7 +133,41 @@ public static class DensityGraphBuilder
             ClassCount = classCount,
             ExternalDataFolder = model.BaseDirectory,
             ThetaViews = thetaViews,
+            Gradient = gradientSlices,
         };
+    }
+
+    /// <summary>
+    /// Makes each parameter tensor's gradient a float graph output in the tensor's shape (renaming the value where a
+    /// node produces it, so no Identity runs); tensors with no gradient get no output and the prior's gradient is left
+    /// to the host: no Reshape, Concat or Add nodes.
+    /// </summary>
+    private static GradientSlices EmitGradientSlices(GraphProto graph, GraphEmitter emitter, UniqueNames names, ReverseModeEngine engine,
+        ParameterLayout layout, IReadOnlyList<CoefficientSegment> priorSegments)
+    {
+        var slices = new List<GradientSlice>();
+        var unwritten = new List<(int, int)>();
+        var outputOf = new Dictionary<string, string>(StringComparer.Ordinal); // renamed value -> its output name
+        foreach (var t in layout.Tensors)
+        {
+            var g = t.Length == 0 ? null : engine.GradientOf(t.Name);
+            if (g is null)
+            {
+                unwritten.Add((t.Offset, t.Length));
+                continue;
+            }
+            if (t.ElementType != OnnxType.Float) g = emitter.Op("Cast", [g], Attr.Int("to", OnnxType.Float));
+            g = emitter.Reshape(g, t.Shape);
+            var output = names.Next(DensityGraph.GradientOutputHint);
+            // A gradient shared with an earlier tensor is already renamed to that tensor's output; Rename itself adds an
+            // Identity for a value no node produces (an input or initializer).
+            if (outputOf.TryGetValue(g, out var renamed)) g = emitter.Op("Identity", [renamed]);
+            Rename(graph, g, output);
+            outputOf[g] = output;
+            slices.Add(new GradientSlice(output, t.Offset, t.Shape));
+            graph.Output.Add(ThetaRewriter.TensorInput(output, OnnxType.Float, t.Shape));
+        }
+        return new GradientSlices(slices, unwritten, priorSegments);
     }
 
     private static string ChoosePrediction(GraphProto graph, DensityOptions options)

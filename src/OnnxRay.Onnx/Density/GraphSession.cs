@@ -8,10 +8,11 @@ namespace OnnxRay.Onnx.Density;
 /// <summary>
 /// One InferenceSession over one density graph with every buffer bound once: θ (and its per-tensor views, slices of the
 /// same array), the coefficient inputs and the outputs are pinned managed arrays (zero copy on CPU), bound once to an
-/// IoBinding with preallocated outputs, so an evaluation allocates nothing. The coefficients are recomputed only when
-/// the (likelihood scale, prior weight) pair differs from the previous run's.
+/// IoBinding with preallocated outputs (each per-tensor gradient output bound to its slice of one gradient array, then
+/// completed on the host by <see cref="GradientSlices.Complete"/>), so an evaluation allocates nothing. The coefficients
+/// are recomputed only when the (likelihood scale, prior weight) pair differs from the previous run's.
 /// With <c>bindCallerMemory</c> (large D) the session has no θ or gradient array of its own: each
-/// <see cref="Run(ReadOnlySpan{float}, Span{float}, float, float)"/> binds θ, its views and the gradient output to the
+/// <see cref="Run(ReadOnlySpan{float}, Span{float}, float, float)"/> binds θ, its views and the gradient slices to the
 /// caller's memory for that call (a few OrtValue headers per call instead of two extra θ-sized arrays and two copies).
 /// </summary>
 internal sealed unsafe class GraphSession : IDisposable
@@ -62,8 +63,10 @@ internal sealed unsafe class GraphSession : IDisposable
         _binding = _session.CreateIoBinding();
         for (var i = 0; i < names.Count; i++) _binding.BindInput(names[i], values[i]);
         _binding.BindOutput(DensityGraph.LogDensityOutput, Own(OrtValue.CreateTensorValueFromMemory(_logDensity, [])));
-        if (graph.HasGradient && !bindCallerMemory)
-            _binding.BindOutput(DensityGraph.GradientOutput, Own(OrtValue.CreateTensorValueFromMemory(Gradient, [Gradient.Length])));
+        if (!bindCallerMemory)
+            foreach (var slice in graph.Gradient.Slices)
+                _binding.BindOutput(slice.OutputName,
+                    Own(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(Gradient, slice.Offset, (int)slice.Length), slice.Shape)));
         _dataInputNames = graph.DataInputs.Select(d => d.Name).ToArray(); // bound by SetData
     }
 
@@ -94,6 +97,7 @@ internal sealed unsafe class GraphSession : IDisposable
         if (BindsCallerMemory) throw new InvalidOperationException("this session binds the caller's θ; call Run(theta, gradient, ...).");
         SetCoefficients(likelihoodScale, priorWeight);
         _session.RunWithBinding(_runOptions, _binding);
+        Graph.Gradient.Complete(Theta, Gradient, likelihoodScale, priorWeight);
         return _logDensity[0];
     }
 
@@ -123,7 +127,8 @@ internal sealed unsafe class GraphSession : IDisposable
                 _binding.BindInput(DensityGraph.ThetaInput, Wrap(values, t, theta.Length, [theta.Length]));
                 foreach (var view in Graph.ThetaViews)
                     _binding.BindInput(view.InputName, Wrap(values, t + view.Offset, view.Length, view.Shape));
-                if (Graph.HasGradient) _binding.BindOutput(DensityGraph.GradientOutput, Wrap(values, g, gradient.Length, [gradient.Length]));
+                foreach (var slice in Graph.Gradient.Slices)
+                    _binding.BindOutput(slice.OutputName, Wrap(values, g + slice.Offset, slice.Length, slice.Shape));
                 _session.RunWithBinding(_runOptions, _binding);
             }
             finally
@@ -132,6 +137,7 @@ internal sealed unsafe class GraphSession : IDisposable
                 values.Clear();
             }
         }
+        Graph.Gradient.Complete(theta, gradient, likelihoodScale, priorWeight);
         return _logDensity[0];
     }
 

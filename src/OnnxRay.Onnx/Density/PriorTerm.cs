@@ -5,23 +5,23 @@ using OnnxRay.Onnx.Parameters;
 namespace OnnxRay.Onnx.Density;
 
 /// <summary>
-/// Emits the log prior over the model's parameter tensors (normalised gaussian per element) and its gradient −w·θ/σ²,
-/// both on the flat θ input as a whole (no reverse pass, a handful of nodes whatever the number of tensors: per-node
-/// overhead dominates small models). The prior weight w only enters through host-computed coefficients: one scalar
-/// −w/σ² when every element shares σ, else a [D] input −w/σ²ᵢ (0 on extra parameters such as log_sigma, which have a
-/// flat prior), whose log term then comes from the gradient as ½ Σ θ⊙g (a 1-D MatMul dot instead measured ~3 ms slower
-/// per gradient at D = 10⁶ on ORT 1.31 CPU).
+/// Emits the log prior over the model's parameter tensors (normalised gaussian per element) on the flat θ input as a
+/// whole (no reverse pass, a handful of nodes whatever the number of tensors: per-node overhead dominates small models),
+/// and returns its gradient −w·θ/σ² as coefficient segments that <see cref="GradientSlices.Complete"/> applies on the
+/// host (no graph node). The prior weight w only enters through host-computed coefficients: one scalar −w/(2σ²) when
+/// every element shares σ, else a [D] input −w/σ²ᵢ (0 on extra parameters such as log_sigma, which have a flat prior),
+/// whose log term is then ½ Σ θ⊙(−w/σ²ᵢ)θ (a 1-D MatMul dot instead measured ~3 ms slower at D = 10⁶ on ORT 1.31 CPU).
 /// </summary>
 internal static class PriorTerm
 {
     /// <param name="Term">w·(log prior − its constant) = Value·Coefficient, or null without a prior.</param>
     /// <param name="ConstantPerWeight">The normalising constant (times w).</param>
-    /// <param name="FlatGradient">Its gradient with respect to the whole flat θ [D], or null without a prior or when not asked for.</param>
-    internal sealed record Result((string Value, string Coefficient)? Term, double ConstantPerWeight, string? FlatGradient);
+    /// <param name="GradientSegments">Its gradient: w·PerPriorWeight·θ on each segment (none without a prior).</param>
+    internal sealed record Result((string Value, string Coefficient)? Term, double ConstantPerWeight, IReadOnlyList<CoefficientSegment> GradientSegments);
 
-    public static Result Emit(GraphEmitter e, ParameterLayout layout, PriorSpec prior, string theta, CoefficientInputs coefficients, bool withGradient)
+    public static Result Emit(GraphEmitter e, ParameterLayout layout, PriorSpec prior, string theta, CoefficientInputs coefficients)
     {
-        if (prior.Kind == PriorKind.None) return new Result(null, 0, null);
+        if (prior.Kind == PriorKind.None) return new Result(null, 0, []);
         var constant = 0.0;
         var segments = new List<CoefficientSegment>();
         var uniform = true;
@@ -43,19 +43,17 @@ internal static class PriorTerm
                 segments.Add(new CoefficientSegment(t.Offset, t.Length, 0, -p));
             }
         }
-        if (segments.Count == 0) return new Result(null, 0, null);
+        if (segments.Count == 0) return new Result(null, 0, []);
 
         if (uniform)
         {
-            // −½ w p Σθ² and −w p θ.
-            var p = -segments[0].PerPriorWeight;
+            // −½ w p Σθ².
             var sumSquares = e.Op("ReduceSumSquare", [theta], Attr.Int("keepdims", 0));
-            var gradient = withGradient ? e.Op("Mul", [theta, coefficients.Scalar("prior_coefficient", 0, -p)]) : null;
-            return new Result((sumSquares, coefficients.Scalar("prior_coefficient", 0, -0.5 * p)), constant, gradient);
+            return new Result((sumSquares, coefficients.Scalar("prior_coefficient", 0, 0.5 * segments[0].PerPriorWeight)), constant, segments);
         }
-        // g = −w p⊙θ; −½ w Σ pθ² = ½ θ·g.
+        // −½ w Σ pθ² = ½ θ·(−w p⊙θ).
         var g = e.Op("Mul", [theta, coefficients.PerElement("prior_gradient_coefficient", layout.Dimension, segments)]);
         var dot = e.Op("ReduceSum", [e.Op("Mul", [theta, g])], Attr.Int("keepdims", 0));
-        return new Result((dot, e.ConstScalar(0.5)), constant, withGradient ? g : null);
+        return new Result((dot, e.ConstScalar(0.5)), constant, segments);
     }
 }

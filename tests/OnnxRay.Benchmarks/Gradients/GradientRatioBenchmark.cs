@@ -233,9 +233,10 @@ public sealed class GradientRatioBenchmark : IBenchmark
             });
         }
         using var runOptions = new RunOptions();
+        string[] outputs = [DensityGraph.LogDensityOutput, .. graph.Gradient.Slices.Select(s => s.OutputName)];
         for (var i = 0; i < 200; i++)
         {
-            using var r = session.Run(runOptions, names, values, [DensityGraph.LogDensityOutput, DensityGraph.GradientOutput]);
+            using var r = session.Run(runOptions, names, values, outputs);
         }
         var file = session.EndProfiling();
         foreach (var v in values) v.Dispose();
