@@ -15,7 +15,7 @@ public sealed record DataInput(string Name, int ElementType, long[] Shape);
 /// <see cref="Coefficients"/>: values the host derives from the likelihood scale and the prior weight (one-element ones
 /// default to scale N/B and weight 1 through overridable initializers). Outputs: <c>log_density</c> (float scalar) and,
 /// with a gradient, one output per parameter tensor (<see cref="Gradient"/>: bound to slices of the flat gradient
-/// buffer, which <see cref="GradientSlices.Complete"/> finishes on the host).
+/// buffer). Both leave out the prior's θ-dependent part, which the runner adds on the host (<see cref="Prior"/>).
 /// </summary>
 public sealed class DensityGraph
 {
@@ -44,8 +44,11 @@ public sealed class DensityGraph
     /// <summary>Inputs that a runner binds to slices of the θ buffer it feeds as <c>theta</c> (one per parameter tensor).</summary>
     public IReadOnlyList<ThetaView> ThetaViews { get; init; } = [];
 
-    /// <summary>The gradient's per-tensor outputs and host-side rest (<see cref="GradientSlices.None"/> for value-only graphs).</summary>
+    /// <summary>The gradient's per-tensor outputs (<see cref="GradientSlices.None"/> for value-only graphs).</summary>
     public GradientSlices Gradient { get; init; } = GradientSlices.None;
+
+    /// <summary>The prior's log term and gradient, added by the runner after each run (its constant is in the graph).</summary>
+    public HostPrior Prior { get; init; } = HostPrior.None;
 
     /// <summary>Inputs computed from (likelihood scale, prior weight) by <see cref="DensityCoefficient.Fill"/> before a run.</summary>
     public IReadOnlyList<DensityCoefficient> Coefficients { get; init; } = [];

@@ -10,7 +10,8 @@ namespace OnnxRay.Onnx.Density;
 
 /// <summary>
 /// Builds the single ONNX model that computes log p(θ | batch) and ∇θ log p: θ rewrite, forward graph, likelihood
-/// head (scaled), prior, reverse pass, one gradient output per parameter tensor (<see cref="GradientSlices"/>). The
+/// head (scaled), reverse pass, one gradient output per parameter tensor (<see cref="GradientSlices"/>); the prior is
+/// left to the host (<see cref="HostPrior"/>). The
 /// graph is specialised to the shapes of <c>batch</c>, whose arrays also feed the one probe run that records every
 /// intermediate shape.
 /// </summary>
@@ -101,9 +102,9 @@ public static class DensityGraphBuilder
         // The head has checked the logits' rank.
         long? classCount = spec.Kind == LikelihoodKind.Categorical ? emitter.RequireType(prediction).Shape[^1] : null;
         if (classCount is { } k) DensityData.ThrowIfClassOutOfRange(path, batch[DensityGraph.TargetInput], k, spec.IgnoreIndex);
-        var prior = PriorTerm.Emit(emitter, layout, options.Prior, DensityGraph.ThetaInput, coefficients);
-        // log p = Σ term·coefficient + (s·head constant + w·prior constant): one Mul per term and one Sum.
-        var terms = head.Terms.Concat(prior.Term is { } pt ? [pt] : []).Select(t => emitter.Op("Mul", [t.Value, t.Coefficient])).ToList();
+        var prior = HostPrior.For(layout, options.Prior);
+        // log p = Σ term·coefficient + (s·head constant + w·prior constant) (+ the prior's θ term, on the host): one Mul per term and one Sum.
+        var terms = head.Terms.Select(t => emitter.Op("Mul", [t.Value, t.Coefficient])).ToList();
         terms.Add(coefficients.Scalar("log_density_offset", head.ConstantPerScale, prior.ConstantPerWeight));
         var logDensity = emitter.Op("Sum", terms);
         Rename(graph, logDensity, DensityGraph.LogDensityOutput);
@@ -121,7 +122,7 @@ public static class DensityGraphBuilder
             };
             foreach (var (value, gradient) in head.Seeds) engine.AddContribution(value, gradient);
             engine.Run();
-            gradientSlices = EmitGradientSlices(graph, emitter, names, engine, layout, prior.GradientSegments);
+            gradientSlices = EmitGradientSlices(graph, emitter, names, engine, layout);
         }
         graph.ValueInfo.Clear();
         if (graph.Node.Any(n => n.Domain == NchwcKernels.Domain) && proto.OpsetImport.All(o => o.Domain != NchwcKernels.Domain))
@@ -134,16 +135,16 @@ public static class DensityGraphBuilder
             ExternalDataFolder = model.BaseDirectory,
             ThetaViews = thetaViews,
             Gradient = gradientSlices,
+            Prior = prior,
         };
     }
 
     /// <summary>
     /// Makes each parameter tensor's gradient a float graph output in the tensor's shape (renaming the value where a
-    /// node produces it, so no Identity runs); tensors with no gradient get no output and the prior's gradient is left
-    /// to the host: no Reshape, Concat or Add nodes.
+    /// node produces it, so no Identity runs); tensors with no gradient get no output: no Reshape or Concat nodes.
     /// </summary>
     private static GradientSlices EmitGradientSlices(GraphProto graph, GraphEmitter emitter, UniqueNames names, ReverseModeEngine engine,
-        ParameterLayout layout, IReadOnlyList<CoefficientSegment> priorSegments)
+        ParameterLayout layout)
     {
         var slices = new List<GradientSlice>();
         var unwritten = new List<(int, int)>();
@@ -167,7 +168,7 @@ public static class DensityGraphBuilder
             slices.Add(new GradientSlice(output, t.Offset, t.Shape));
             graph.Output.Add(ThetaRewriter.TensorInput(output, OnnxType.Float, t.Shape));
         }
-        return new GradientSlices(slices, unwritten, priorSegments);
+        return new GradientSlices(slices, unwritten);
     }
 
     private static string ChoosePrediction(GraphProto graph, DensityOptions options)

@@ -8,8 +8,8 @@ namespace OnnxRay.Onnx.Density;
 /// <summary>
 /// One InferenceSession over one density graph with every buffer bound once: θ (and its per-tensor views, slices of the
 /// same array), the coefficient inputs and the outputs are pinned managed arrays (zero copy on CPU), bound once to an
-/// IoBinding with preallocated outputs (each per-tensor gradient output bound to its slice of one gradient array, then
-/// completed on the host by <see cref="GradientSlices.Complete"/>), so an evaluation allocates nothing. The coefficients
+/// IoBinding with preallocated outputs (each per-tensor gradient output bound to its slice of one gradient array; the
+/// prior is then added on the host by <see cref="HostPrior"/>), so an evaluation allocates nothing. The coefficients
 /// are recomputed only when the (likelihood scale, prior weight) pair differs from the previous run's.
 /// With <c>bindCallerMemory</c> (large D) the session has no θ or gradient array of its own: each
 /// <see cref="Run(ReadOnlySpan{float}, Span{float}, float, float)"/> binds θ, its views and the gradient slices to the
@@ -97,8 +97,7 @@ internal sealed unsafe class GraphSession : IDisposable
         if (BindsCallerMemory) throw new InvalidOperationException("this session binds the caller's θ; call Run(theta, gradient, ...).");
         SetCoefficients(likelihoodScale, priorWeight);
         _session.RunWithBinding(_runOptions, _binding);
-        Graph.Gradient.Complete(Theta, Gradient, likelihoodScale, priorWeight);
-        return _logDensity[0];
+        return Finish(Theta, Gradient, priorWeight);
     }
 
     /// <summary>
@@ -137,8 +136,7 @@ internal sealed unsafe class GraphSession : IDisposable
                 values.Clear();
             }
         }
-        Graph.Gradient.Complete(theta, gradient, likelihoodScale, priorWeight);
-        return _logDensity[0];
+        return Finish(theta, gradient, priorWeight);
     }
 
     /// <summary>
@@ -162,6 +160,17 @@ internal sealed unsafe class GraphSession : IDisposable
         }
         TensorPrimitives.Add(sum, gradient, sum);
         return value;
+    }
+
+    /// <summary>Completes a run's gradient (empty for value-only graphs) and value with what the graph leaves to the host.</summary>
+    private double Finish(ReadOnlySpan<float> theta, Span<float> gradient, float priorWeight)
+    {
+        if (Graph.HasGradient)
+        {
+            Graph.Gradient.ClearUnwritten(gradient);
+            Graph.Prior.AddGradient(theta, gradient, priorWeight);
+        }
+        return _logDensity[0] + Graph.Prior.LogTerm(theta, priorWeight);
     }
 
     /// <summary>Fills the bound coefficient inputs for this (scale, weight), unless the previous run already did.</summary>

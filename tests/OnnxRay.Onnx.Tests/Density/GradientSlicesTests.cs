@@ -8,31 +8,49 @@ namespace OnnxRay.Onnx.Tests.Density;
 
 /// <summary>
 /// The gradient leaves the graph as one output per parameter tensor (bound to its slice of the flat gradient) and is
-/// completed on the host: unwritten ranges zeroed, the prior's −w·p·θ added per segment, on every run.
+/// completed on the host: unwritten ranges zeroed, the prior's log term and −w·θ/σ² added per segment, on every run.
 /// </summary>
 public class GradientSlicesTests
 {
     [Fact]
-    public void Complete_zeroes_unwritten_ranges_and_adds_the_prior_per_segment_on_every_run()
+    public void Unwritten_ranges_are_cleared_and_the_host_prior_added_on_every_run()
     {
-        // θ = [a a | b b b | c]: the graph writes a and c; b has no gradient output; priors −w/σ² = −w·2 on a+b, −w·0.5 on c.
-        var slices = new GradientSlices(
-            [new GradientSlice("ga", 0, [2]), new GradientSlice("gc", 5, [])],
-            [(2, 3)],
-            [new CoefficientSegment(0, 5, 0, -2.0), new CoefficientSegment(5, 1, 0, -0.5)]);
-        float[] theta = [1f, -2f, 3f, 0.5f, -1f, 4f];
-        var gradient = new float[6];
+        var model = ModelNormalizer.Normalize(OnnxModel.Load(Path.Combine(RepositoryPaths.Models, "boston_mlp.onnx")));
+        var layout = ParameterLayout.FromModel(model);
+        var spec = PriorSpec.Parse("gaussian-fanin:1.5");
+        var prior = HostPrior.For(layout, spec);
+        Assert.True(prior.Segments.Count > 1); // weights and biases have different fan-in σ
+        var random = new Random(5);
+        var theta = Enumerable.Range(0, layout.Dimension).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        // The first tensor plays one the graph does not write: it holds the previous run's values.
+        var first = layout.Tensors[0];
+        var slices = new GradientSlices([], [(first.Offset, first.Length)]);
+        var likelihood = theta.Select(t => 3f * t + 1f).ToArray();
+        var gradient = new float[layout.Dimension];
+        const double w = 0.75;
         for (var run = 0; run < 2; run++)
         {
-            // What the graph would write into its slices; the unwritten range holds the previous run's result.
-            gradient[0] = 10f; gradient[1] = 20f; gradient[5] = 30f;
-            slices.Complete(theta, gradient, likelihoodScale: 7.0, priorWeight: 1.0);
-            Assert.Equal([10f - 2f, 20f + 4f, -6f, -1f, 2f, 30f - 2f], gradient);
+            likelihood.AsSpan().CopyTo(gradient);
+            slices.ClearUnwritten(gradient);
+            prior.AddGradient(theta, gradient, w);
+            var expectedLog = 0.0;
+            foreach (var t in layout.Tensors)
+            {
+                var precision = 1 / (spec.SigmaFor(t) * spec.SigmaFor(t));
+                for (var i = t.Offset; i < t.Offset + t.Length; i++)
+                {
+                    var written = t == first ? 0f : likelihood[i];
+                    Assert.Equal(written + theta[i] * (float)(-w * precision), gradient[i]);
+                    expectedLog -= 0.5 * w * precision * theta[i] * theta[i];
+                }
+            }
+            Assert.Equal(expectedLog, prior.LogTerm(theta, w), Math.Abs(expectedLog) * 1e-6);
         }
-        // w = 0 (exact chunks after the first): the likelihood's slices only, unwritten ranges still zero.
-        gradient[0] = 10f; gradient[1] = 20f; gradient[5] = 30f;
-        slices.Complete(theta, gradient, likelihoodScale: 1.0, priorWeight: 0.0);
-        Assert.Equal([10f, 20f, 0f, 0f, 0f, 30f], gradient);
+        // w = 0 (exact chunks after the first): no prior at all.
+        likelihood.AsSpan().CopyTo(gradient);
+        prior.AddGradient(theta, gradient, 0);
+        Assert.Equal(likelihood, gradient);
+        Assert.Equal(0.0, prior.LogTerm(theta, 0));
     }
 
     [Fact]
@@ -48,7 +66,8 @@ public class GradientSlicesTests
         Assert.Equal(layout.Tensors.Select(t => $"{t.Offset}:[{string.Join(',', t.Shape)}]"), graph.Gradient.Slices.Select(s => $"{s.Offset}:[{string.Join(',', s.Shape)}]"));
         foreach (var s in graph.Gradient.Slices) Assert.Equal(s.Shape, outputs[s.OutputName]);
         Assert.Empty(graph.Gradient.Unwritten);
-        Assert.Equal(layout.Dimension, graph.Gradient.PriorSegments.Sum(s => s.Length));
+        Assert.Equal(layout.Dimension, graph.Prior.Segments.Sum(s => s.Length));
         Assert.DoesNotContain(graph.Model.Graph.Node, n => n.OpType is "Concat" or "Identity");
+        Assert.DoesNotContain(graph.Model.Graph.Node, n => n.Input.Contains(DensityGraph.ThetaInput)); // the prior runs on the host
     }
 }
