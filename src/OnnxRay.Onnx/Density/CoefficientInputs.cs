@@ -23,9 +23,6 @@ internal sealed class CoefficientInputs(GraphEmitter emitter, double defaultLike
         return Add(hint, shape, [new CoefficientSegment(0, length, perLikelihoodScale, perPriorWeight)]);
     }
 
-    /// <summary>A [D]-shaped input over θ, worth w·perPriorWeight on each segment (0 elsewhere).</summary>
-    public string PerElement(string hint, int length, IReadOnlyList<CoefficientSegment> segments) => Add(hint, [length], segments);
-
     private string Add(string hint, long[] shape, IReadOnlyList<CoefficientSegment> segments)
     {
         foreach (var c in _all)

@@ -7,7 +7,7 @@ namespace OnnxRay.Onnx.Density;
 /// coefficients on the host takes their multiplications out of every graph run.
 /// </summary>
 /// <param name="InputName">The graph input.</param>
-/// <param name="Shape">Its shape (scalars: []; the per-element prior coefficient: [D]).</param>
+/// <param name="Shape">Its shape ([] for scalars; a head may ask for a shaped input whose elements are all equal).</param>
 /// <param name="Segments">Runs of elements sharing one linear form in (s, w).</param>
 public sealed record DensityCoefficient(string InputName, long[] Shape, IReadOnlyList<CoefficientSegment> Segments)
 {
