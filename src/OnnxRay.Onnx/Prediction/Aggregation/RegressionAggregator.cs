@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Numerics.Tensors;
 using OnnxRay.Abstractions;
 
@@ -169,19 +170,25 @@ public sealed class RegressionAggregator
         var i = 0;
         if (Vector.IsHardwareAccelerated)
         {
+            // Whole vectors through reinterpreted spans: slicing and CopyTo per vector measured 3× slower (the serving
+            // path's aggregation was ~2 % of a 50-draw MLP prediction).
+            var count = means.Length / Vector<double>.Count;
+            var x = MemoryMarshal.Cast<double, Vector<double>>(means)[..count];
+            var mean = MemoryMarshal.Cast<double, Vector<double>>(_mean.AsSpan())[..count];
+            var m2 = MemoryMarshal.Cast<double, Vector<double>>(_m2.AsSpan())[..count];
+            var noise = MemoryMarshal.Cast<double, Vector<double>>(_weightedVariance.AsSpan())[..count];
             var f = new Vector<double>(fraction);
             var w = new Vector<double>(weight);
             var variance = new Vector<double>(weight * sd * sd);
-            for (; i <= means.Length - Vector<double>.Count; i += Vector<double>.Count)
+            for (var k = 0; k < count; k++)
             {
-                var x = new Vector<double>(means[i..]);
-                var oldMean = new Vector<double>(_mean.AsSpan(i));
-                var delta = x - oldMean;
-                var newMean = oldMean + f * delta;
-                newMean.CopyTo(_mean.AsSpan(i));
-                (new Vector<double>(_m2.AsSpan(i)) + w * delta * (x - newMean)).CopyTo(_m2.AsSpan(i));
-                (new Vector<double>(_weightedVariance.AsSpan(i)) + variance).CopyTo(_weightedVariance.AsSpan(i));
+                var delta = x[k] - mean[k];
+                var newMean = mean[k] + f * delta;
+                mean[k] = newMean;
+                m2[k] += w * delta * (x[k] - newMean);
+                noise[k] += variance;
             }
+            i = count * Vector<double>.Count;
         }
         for (; i < means.Length; i++) Update(i, means[i], sd, weight, fraction, 0);
     }
