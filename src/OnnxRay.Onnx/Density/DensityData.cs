@@ -84,13 +84,13 @@ public sealed class DensityData
         return FromArrays(prepared, Source);
     }
 
+    /// <summary>True when some element of the int64 <paramref name="target"/> array equals <paramref name="value"/> (other element types: true, the safe answer).</summary>
+    internal static bool ContainsTarget(NpyArray target, long value) => target.Data is not long[] classes || Array.IndexOf(classes, value) >= 0;
+
     /// <summary>
     /// Throws when a categorical target is neither a class index in [−K, K) (negative ones count from the end, as ONNX's
     /// OneHot does) nor the ignore index: the graph's one-hot would silently drop such a row.
     /// </summary>
-    /// <summary>True when some element of the int64 <paramref name="target"/> array equals <paramref name="value"/> (other element types: true, the safe answer).</summary>
-    internal static bool ContainsTarget(NpyArray target, long value) => target.Data is not long[] classes || Array.IndexOf(classes, value) >= 0;
-
     internal static void ThrowIfClassOutOfRange(string source, NpyArray target, long classCount, long ignoreIndex)
     {
         if (target.Data is not long[] classes) return;

@@ -1,6 +1,6 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using OnnxRay.Abstractions;
 
 namespace OnnxRay.Onnx.Prediction.Aggregation;
