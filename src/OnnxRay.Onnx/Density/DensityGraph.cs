@@ -11,7 +11,7 @@ public sealed record DataInput(string Name, int ElementType, long[] Shape);
 
 /// <summary>
 /// One value-and-gradient (or value-only) ONNX model: inputs are the model's data inputs, <c>target</c> (when the head
-/// needs it), <c>theta</c> and its <see cref="ThetaViews"/> (per-tensor slices of the same buffer), and the
+/// needs it), the <see cref="ThetaViews"/> (one per parameter tensor, slices of one flat θ buffer), and the
 /// <see cref="Coefficients"/>: values the host derives from the likelihood scale and the prior weight (one-element ones
 /// default to scale N/B and weight 1 through overridable initializers). Outputs: <c>log_density</c> (float scalar) and,
 /// with a gradient, one output per parameter tensor (<see cref="Gradient"/>: bound to slices of the flat gradient
@@ -19,7 +19,6 @@ public sealed record DataInput(string Name, int ElementType, long[] Shape);
 /// </summary>
 public sealed class DensityGraph
 {
-    public const string ThetaInput = ThetaRewriter.ThetaInput;
     public const string TargetInput = "target";
     public const string LogDensityOutput = "log_density";
     /// <summary>Hint of the per-tensor gradient outputs' names (<see cref="GradientSlice.OutputName"/>).</summary>
@@ -41,7 +40,7 @@ public sealed class DensityGraph
     /// <summary>The θ layout (including log_sigma for the learned-noise gaussian).</summary>
     public ParameterLayout Layout { get; }
 
-    /// <summary>Inputs that a runner binds to slices of the θ buffer it feeds as <c>theta</c> (one per parameter tensor).</summary>
+    /// <summary>Inputs that a runner binds to slices of its flat θ buffer (one per parameter tensor).</summary>
     public IReadOnlyList<ThetaView> ThetaViews { get; init; } = [];
 
     /// <summary>The gradient's per-tensor outputs (<see cref="GradientSlices.None"/> for value-only graphs).</summary>

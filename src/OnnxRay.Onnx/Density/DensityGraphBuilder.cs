@@ -51,9 +51,9 @@ public static class DensityGraphBuilder
             dataInputs.Add(new DataInput(input.Name, type, array.Shape));
             input.Type = ThetaRewriter.TensorInput(input.Name, type, array.Shape).Type;
         }
-        foreach (var reserved in new[] { DensityGraph.ThetaInput, DensityGraph.LogDensityOutput })
-            if (graph.Input.Any(i => i.Name == reserved) || graph.Node.Any(n => n.Output.Contains(reserved)) || initializerNames.Contains(reserved))
-                throw new OnnxFormatException(path, $"the model already uses the name '{reserved}', which OnnxRay reserves for the density graph.");
+        const string reserved = DensityGraph.LogDensityOutput;
+        if (graph.Input.Any(i => i.Name == reserved) || graph.Node.Any(n => n.Output.Contains(reserved)) || initializerNames.Contains(reserved))
+            throw new OnnxFormatException(path, $"the model already uses the name '{reserved}', which OnnxRay reserves for the density graph.");
 
         // Fail fast, before any ORT work, on every node that cannot be differentiated.
         var forwardNodes = graph.Node.Select(n => new NodeView(n, opset)).ToArray();
@@ -74,7 +74,7 @@ public static class DensityGraphBuilder
             layout = layout.WithExtraParameter(LikelihoodSpec.LogSigmaParameter, [], [InitialLogSigma(kept[prediction], batch)]);
 
         var names = new UniqueNames(AllNames(graph));
-        foreach (var n in new[] { DensityGraph.ThetaInput, DensityGraph.TargetInput, DensityGraph.LogDensityOutput })
+        foreach (var n in new[] { DensityGraph.TargetInput, DensityGraph.LogDensityOutput })
             names.TryClaim(n);
         // Relu's backward mask then runs on the pooled tensor (same values and gradient, fewer elements).
         if (withGradient && ReluMaxPoolSwap.Apply(graph, names, types) > 0)

@@ -6,13 +6,13 @@ using OnnxRay.Onnx.Errors;
 namespace OnnxRay.Onnx.Density;
 
 /// <summary>
-/// One InferenceSession over one density graph with every buffer bound once: θ (and its per-tensor views, slices of the
-/// same array), the coefficient inputs and the outputs are pinned managed arrays (zero copy on CPU), bound once to an
+/// One InferenceSession over one density graph with every buffer bound once: θ's per-tensor views (slices of one θ
+/// array), the coefficient inputs and the outputs are pinned managed arrays (zero copy on CPU), bound once to an
 /// IoBinding with preallocated outputs (each per-tensor gradient output bound to its slice of one gradient array; the
 /// prior is then added on the host by <see cref="HostPrior"/>), so an evaluation allocates nothing. The coefficients
 /// are recomputed only when the (likelihood scale, prior weight) pair differs from the previous run's.
 /// With <c>bindCallerMemory</c> (large D) the session has no θ or gradient array of its own: each
-/// <see cref="Run(ReadOnlySpan{float}, Span{float}, float, float)"/> binds θ, its views and the gradient slices to the
+/// <see cref="Run(ReadOnlySpan{float}, Span{float}, float, float)"/> binds θ's views and the gradient slices to the
 /// caller's memory for that call (a few OrtValue headers per call instead of two extra θ-sized arrays and two copies).
 /// </summary>
 internal sealed unsafe class GraphSession : IDisposable
@@ -51,8 +51,6 @@ internal sealed unsafe class GraphSession : IDisposable
         }
         if (!bindCallerMemory)
         {
-            names.Add(DensityGraph.ThetaInput);
-            values.Add(Own(OrtValue.CreateTensorValueFromMemory(Theta, [Theta.Length])));
             foreach (var view in graph.ThetaViews)
             {
                 names.Add(view.InputName);
@@ -123,7 +121,6 @@ internal sealed unsafe class GraphSession : IDisposable
         {
             try
             {
-                _binding.BindInput(DensityGraph.ThetaInput, Wrap(values, t, theta.Length, [theta.Length]));
                 foreach (var view in Graph.ThetaViews)
                     _binding.BindInput(view.InputName, Wrap(values, t + view.Offset, view.Length, view.Shape));
                 foreach (var slice in Graph.Gradient.Slices)

@@ -4,16 +4,13 @@ using OnnxRay.Onnx.Protobuf;
 namespace OnnxRay.Onnx.Parameters;
 
 /// <summary>
-/// §3.2: replaces the θ initializers by graph inputs that are views of one flat float input <c>theta</c>: each tensor
-/// becomes an input of its own shape, bound by the runner to its slice of θ's buffer, under the initializer's name (so
-/// the forward nodes are unchanged), with a Cast where the initializer was not float32. Unpacking θ thus costs no
-/// nodes at all (per-node overhead dominates small models); <c>theta</c> itself stays an input for whole-θ terms (the prior).
+/// §3.2: replaces the θ initializers by graph inputs that are views of one flat float θ buffer: each tensor becomes an
+/// input of its own shape, bound by the runner to its slice of that buffer, under the initializer's name (so the
+/// forward nodes are unchanged), with a Cast where the initializer was not float32. Unpacking θ thus costs no nodes at
+/// all (per-node overhead dominates small models); whole-θ terms (the prior) are computed by the host on the buffer.
 /// </summary>
 public static class ThetaRewriter
 {
-    /// <summary>Name of the flat parameter input.</summary>
-    public const string ThetaInput = "theta";
-
     /// <summary>
     /// Rewrites <paramref name="emitter"/>'s graph in place (new nodes, the Casts, go to the front of the node list) and
     /// returns the views the runner must bind, in θ order.
@@ -26,8 +23,6 @@ public static class ThetaRewriter
             if (names.Contains(graph.Initializer[i].Name)) graph.Initializer.RemoveAt(i);
         for (var i = graph.Input.Count - 1; i >= 0; i--)
             if (names.Contains(graph.Input[i].Name)) graph.Input.RemoveAt(i);
-        graph.Input.Add(TensorInput(ThetaInput, OnnxType.Float, [layout.Dimension]));
-        emitter.Types.Set(ThetaInput, [layout.Dimension], OnnxType.Float);
 
         var views = AddViewInputs(graph, layout.Tensors, _ => emitter.Names.Next("theta_view"));
         foreach (var (view, t) in views.Zip(layout.Tensors))

@@ -207,8 +207,8 @@ public sealed class GradientRatioBenchmark : IBenchmark
         options.EnableProfiling = true;
         options.OptimizedModelFilePath = Path.Combine(dir, tag + ".optimized.onnx");
         using var session = new InferenceSession(bytes, options);
-        var names = new List<string> { DensityGraph.ThetaInput };
-        var values = new List<OrtValue> { OrtValue.CreateTensorValueFromMemory(theta, [theta.Length]) };
+        var names = new List<string>();
+        var values = new List<OrtValue>();
         foreach (var view in graph.ThetaViews)
         {
             names.Add(view.InputName);

@@ -68,6 +68,8 @@ public class GradientSlicesTests
         Assert.Empty(graph.Gradient.Unwritten);
         Assert.Equal(layout.Dimension, graph.Prior.Segments.Sum(s => s.Length));
         Assert.DoesNotContain(graph.Model.Graph.Node, n => n.OpType is "Concat" or "Identity");
-        Assert.DoesNotContain(graph.Model.Graph.Node, n => n.Input.Contains(DensityGraph.ThetaInput)); // the prior runs on the host
+        // The prior runs on the host, so θ enters only through the per-tensor views: no flat θ input.
+        Assert.Equal(graph.ThetaViews.Select(v => v.InputName).Order(), graph.Model.Graph.Input.Select(i => i.Name)
+            .Except(graph.DataInputs.Select(d => d.Name)).Except(graph.Coefficients.Select(c => c.InputName)).Order());
     }
 }
