@@ -23,6 +23,7 @@ public sealed class GraphEmitter
     private readonly Dictionary<string, string> _int64Constants = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long[]> _int64Values = new(StringComparer.Ordinal);
     private readonly Dictionary<(double, int), string> _scalarConstants = new();
+    private readonly Dictionary<long, string> _onesConstants = new();
 
     public GraphEmitter(GraphProto graph, UniqueNames names, ValueInfoTable types)
     {
@@ -147,13 +148,32 @@ public sealed class GraphEmitter
         var axes = Broadcasting.ReductionAxes(gradientShape, operandShape);
         var reduced = gradient;
         // Never a ReduceSum with empty axes: by default that reduces every axis.
-        if (axes.Length > 0)
+        if (axes is [0] && gradientShape is [> 1, _] && RequireType(gradient).ElementType == OnnxType.Float)
+        {
+            // A bias [N] under [B, N]: ones[B] · Ȳ is one GEMV, several times faster in ORT than ReduceSum over the leading axis.
+            reduced = Op("MatMul", [Ones(gradientShape[0]), gradient]);
+            Types.Set(reduced, [gradientShape[1]], OnnxType.Float);
+        }
+        else if (axes.Length > 0)
         {
             // Dropping the reduced axes often gives the operand's shape already (a bias [C] under [N,C]): no Reshape node.
             var dropped = gradientShape.Where((_, i) => !axes.Contains(i)).ToArray();
             reduced = Op("ReduceSum", [gradient, ConstInt64(axes)], Attr.Int("keepdims", dropped.SequenceEqual(operandShape) ? 0 : 1));
         }
         return Reshape(reduced, operandShape);
+    }
+
+    /// <summary>A float vector of <paramref name="length"/> ones; one initializer per length.</summary>
+    private string Ones(long length)
+    {
+        if (_onesConstants.TryGetValue(length, out var existing)) return existing;
+        var t = new TensorProto { Name = Names.Next("ones"), DataType = OnnxType.Float };
+        t.Dims.Add(length);
+        t.FloatData.AddRange(Enumerable.Repeat(1f, checked((int)length)));
+        Graph.Initializer.Add(t);
+        Types.Set(t.Name, [length], OnnxType.Float);
+        _onesConstants[length] = t.Name;
+        return t.Name;
     }
 
     /// <summary>Reshape to a static shape (emits nothing when the known shape already matches).</summary>
