@@ -15,7 +15,8 @@ public sealed record DataInput(string Name, int ElementType, long[] Shape);
 /// <see cref="Coefficients"/>: values the host derives from the likelihood scale and the prior weight (one-element ones
 /// default to scale N/B and weight 1 through overridable initializers). Outputs: <c>log_density</c> (float scalar) and,
 /// with a gradient, one output per parameter tensor (<see cref="Gradient"/>: bound to slices of the flat gradient
-/// buffer). Both leave out the prior's θ-dependent part, which the runner adds on the host (<see cref="Prior"/>).
+/// buffer). Both leave out the prior's θ-dependent part, which the runner adds on the host (<see cref="Prior"/>), and
+/// log_density may leave the likelihood's last scale and the constant offset to the host too (<see cref="LogDensityAffine"/>).
 /// </summary>
 public sealed class DensityGraph
 {
@@ -48,6 +49,9 @@ public sealed class DensityGraph
 
     /// <summary>The prior's log term and gradient, added by the runner after each run (its constant is in the graph).</summary>
     public HostPrior Prior { get; init; } = HostPrior.None;
+
+    /// <summary>What the runner applies to the graph's <c>log_density</c> output (the last scale and offset, on the host).</summary>
+    public LogDensityAffine LogDensityAffine { get; init; } = LogDensityAffine.Identity;
 
     /// <summary>Inputs computed from (likelihood scale, prior weight) by <see cref="DensityCoefficient.Fill"/> before a run.</summary>
     public IReadOnlyList<DensityCoefficient> Coefficients { get; init; } = [];

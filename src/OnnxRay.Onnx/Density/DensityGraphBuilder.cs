@@ -103,10 +103,23 @@ public static class DensityGraphBuilder
         long? classCount = spec.Kind == LikelihoodKind.Categorical ? emitter.RequireType(prediction).Shape[^1] : null;
         if (classCount is { } k) DensityData.ThrowIfClassOutOfRange(path, batch[DensityGraph.TargetInput], k, spec.IgnoreIndex);
         var prior = HostPrior.For(layout, options.Prior);
-        // log p = Σ term·coefficient + (s·head constant + w·prior constant) (+ the prior's θ term, on the host): one Mul per term and one Sum.
-        var terms = head.Terms.Select(t => emitter.Op("Mul", [t.Value, t.Coefficient])).ToList();
-        terms.Add(coefficients.Scalar("log_density_offset", head.ConstantPerScale, prior.ConstantPerWeight));
-        var logDensity = emitter.Op("Sum", terms);
+        // log p = Σ term·s·k + (s·head constant + w·prior constant) (+ the prior's θ term, on the host). One term (every
+        // head but the learned-noise gaussian): the graph outputs it as is and the host applies s·k and the offset, two
+        // nodes fewer per run. Otherwise one Mul per term and one Sum, with host-computed coefficient inputs.
+        var logDensityAffine = LogDensityAffine.Identity;
+        string logDensity;
+        // (Only when nothing else reads the term: renaming a value the reverse pass still refers to would break it.)
+        if (head.Terms is [var only] && only.Value != prediction && !graph.Node.Any(n => n.Input.Contains(only.Value)))
+        {
+            logDensity = only.Value;
+            logDensityAffine = new LogDensityAffine(only.PerScale, head.ConstantPerScale, prior.ConstantPerWeight);
+        }
+        else
+        {
+            var terms = head.Terms.Select(t => emitter.Op("Mul", [t.Value, coefficients.Scalar("likelihood_coefficient", t.PerScale, 0)])).ToList();
+            terms.Add(coefficients.Scalar("log_density_offset", head.ConstantPerScale, prior.ConstantPerWeight));
+            logDensity = emitter.Op("Sum", terms);
+        }
         Rename(graph, logDensity, DensityGraph.LogDensityOutput);
 
         graph.Output.Clear();
@@ -136,6 +149,7 @@ public static class DensityGraphBuilder
             ThetaViews = thetaViews,
             Gradient = gradientSlices,
             Prior = prior,
+            LogDensityAffine = logDensityAffine,
         };
     }
 

@@ -95,7 +95,7 @@ internal sealed unsafe class GraphSession : IDisposable
         if (BindsCallerMemory) throw new InvalidOperationException("this session binds the caller's θ; call Run(theta, gradient, ...).");
         SetCoefficients(likelihoodScale, priorWeight);
         _session.RunWithBinding(_runOptions, _binding);
-        return Finish(Theta, Gradient, priorWeight);
+        return Finish(Theta, Gradient, likelihoodScale, priorWeight);
     }
 
     /// <summary>
@@ -133,7 +133,7 @@ internal sealed unsafe class GraphSession : IDisposable
                 values.Clear();
             }
         }
-        return Finish(theta, gradient, priorWeight);
+        return Finish(theta, gradient, likelihoodScale, priorWeight);
     }
 
     /// <summary>
@@ -160,14 +160,14 @@ internal sealed unsafe class GraphSession : IDisposable
     }
 
     /// <summary>Completes a run's gradient (empty for value-only graphs) and value with what the graph leaves to the host.</summary>
-    private double Finish(ReadOnlySpan<float> theta, Span<float> gradient, float priorWeight)
+    private double Finish(ReadOnlySpan<float> theta, Span<float> gradient, float likelihoodScale, float priorWeight)
     {
         if (Graph.HasGradient)
         {
             Graph.Gradient.ClearUnwritten(gradient);
             Graph.Prior.AddGradient(theta, gradient, priorWeight);
         }
-        return _logDensity[0] + Graph.Prior.LogTerm(theta, priorWeight);
+        return Graph.LogDensityAffine.Apply(_logDensity[0], likelihoodScale, priorWeight) + Graph.Prior.LogTerm(theta, priorWeight);
     }
 
     /// <summary>Fills the bound coefficient inputs for this (scale, weight), unless the previous run already did.</summary>

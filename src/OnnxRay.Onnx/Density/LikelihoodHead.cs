@@ -4,14 +4,15 @@ using OnnxRay.Onnx.Errors;
 namespace OnnxRay.Onnx.Density;
 
 /// <summary>
-/// Emits a likelihood head (§7): the batch log-likelihood as a sum of scalar terms whose coefficients (times the
-/// likelihood scale s) the host supplies, and, in closed form, its gradient with respect to the prediction (already
-/// multiplied by s), which seeds the reverse pass. s only ever enters through <see cref="CoefficientInputs"/>.
+/// Emits a likelihood head (§7): the batch log-likelihood as a sum of scalar terms, each times a constant k (the
+/// builder applies s·k, in the graph or on the host), and, in closed form, its gradient with respect to the prediction
+/// (already multiplied by the likelihood scale s), which seeds the reverse pass. In the graph, s only ever enters
+/// through <see cref="CoefficientInputs"/>.
 /// </summary>
 internal static class LikelihoodHead
 {
-    /// <param name="Terms">s·log-likelihood = Σ Value·Coefficient + s·ConstantPerScale (Coefficient names a graph input).</param>
-    internal sealed record Result(IReadOnlyList<(string Value, string Coefficient)> Terms, double ConstantPerScale,
+    /// <param name="Terms">s·log-likelihood = s·(Σ Value·PerScale + ConstantPerScale).</param>
+    internal sealed record Result(IReadOnlyList<(string Value, double PerScale)> Terms, double ConstantPerScale,
         IReadOnlyList<(string Value, string Gradient)> Seeds);
 
     /// <param name="prediction">The model output the head reads.</param>
@@ -40,7 +41,7 @@ internal static class LikelihoodHead
                         throw new DensityOptionException(LikelihoodSpec.OptionName, $"model output '{prediction}' has shape [{string.Join(",", p.Shape)}]; {spec} needs a scalar.");
                     // loss: log-likelihood = −loss, so both the term and the seed carry the sign (no Neg node).
                     var sign = spec.Kind == LikelihoodKind.Output ? 1.0 : -1.0;
-                    return new Result([(e.Reshape(prediction, []), Scaled(sign))], 0, [(prediction, Scaled(sign, p.Shape))]);
+                    return new Result([(e.Reshape(prediction, []), sign)], 0, [(prediction, Scaled(sign, p.Shape))]);
                 }
             case LikelihoodKind.Categorical:
                 {
@@ -58,7 +59,7 @@ internal static class LikelihoodHead
                         // Four nodes fewer (per-node cost dominates small batches); the same values as the masked form.
                         var plainOneHot = e.Op("OneHot", [target!, e.ConstInt64(classes), e.Const(FloatVector(0f, 1f))], Attr.Int("axis", -1));
                         e.Types.Set(plainOneHot, p.Shape, OnnxType.Float);
-                        return new Result([(SumAll(Op("Mul", plainOneHot, logp)), Scaled(1))], 0,
+                        return new Result([(SumAll(Op("Mul", plainOneHot, logp)), 1.0)], 0,
                             [(prediction, Op("Mul", Op("Sub", plainOneHot, Op("Exp", logp)), Scaled(1)))]);
                     }
                     // Ignored targets become class K, outside OneHot's range [−K, K): their one-hot row is all zeros, so
@@ -71,7 +72,7 @@ internal static class LikelihoodHead
                     // ∂/∂z = (onehot − softmax)·s on kept rows, 0 on ignored ones: the scale is masked on the [.., 1] rows, not the logits.
                     var rowScale = e.Op("Unsqueeze", [Op("Where", ignored, C(0), Scaled(1)), e.ConstInt64(-1)]);
                     var grad = Op("Mul", Op("Sub", oneHot, Op("Exp", logp)), rowScale);
-                    return new Result([(logLik, Scaled(1))], 0, [(prediction, grad)]);
+                    return new Result([(logLik, 1.0)], 0, [(prediction, grad)]);
                 }
             case LikelihoodKind.GaussianFixed or LikelihoodKind.GaussianLearned:
                 {
@@ -81,7 +82,7 @@ internal static class LikelihoodHead
                     if (spec.Kind == LikelihoodKind.GaussianFixed)
                     {
                         var s = spec.Sigma;
-                        return new Result([(sumSquares, Scaled(-0.5 / (s * s)))], n * (-Math.Log(s) - 0.5 * Math.Log(2 * Math.PI)),
+                        return new Result([(sumSquares, -0.5 / (s * s))], n * (-Math.Log(s) - 0.5 * Math.Log(2 * Math.PI)),
                             [(prediction, Op("Mul", r, Scaled(1 / (s * s))))]);
                     }
                     // σ = exp(log_sigma): loglik = −½ Σr²·e^{−2ls} − n·ls − n/2·ln 2π.
@@ -89,7 +90,7 @@ internal static class LikelihoodHead
                     var weighted = Op("Mul", sumSquares, inverseVariance);
                     var gradMu = Op("Mul", r, Op("Mul", inverseVariance, Scaled(1)));
                     var gradLogSigma = Op("Mul", Op("Sub", weighted, C(n)), Scaled(1));
-                    return new Result([(weighted, Scaled(-0.5)), (e.Reshape(logSigma!, []), Scaled(-n))], -0.5 * n * Math.Log(2 * Math.PI),
+                    return new Result([(weighted, -0.5), (e.Reshape(logSigma!, []), (double)-n)], -0.5 * n * Math.Log(2 * Math.PI),
                         [(prediction, gradMu), (logSigma!, e.Reshape(gradLogSigma, e.RequireType(logSigma!).Shape))]);
                 }
             default: // Bernoulli
@@ -99,7 +100,7 @@ internal static class LikelihoodHead
                     var softplus = Op("Add", Op("Relu", prediction), Op("Log", Op("Add", C(1), Op("Exp", Op("Neg", Op("Abs", prediction))))));
                     var logLik = SumAll(Op("Sub", Op("Mul", y, prediction), softplus));
                     var grad = Op("Mul", Op("Sub", y, Op("Sigmoid", prediction)), Scaled(1));
-                    return new Result([(logLik, Scaled(1))], 0, [(prediction, grad)]);
+                    return new Result([(logLik, 1.0)], 0, [(prediction, grad)]);
                 }
         }
     }
