@@ -41,9 +41,15 @@ internal static class ChannelStackedOps
     /// <summary>Whether <paramref name="node"/>'s op works channel by channel and yields one output laid out like its input.</summary>
     public static bool IsChannelwise(NodeProto node) =>
         node.Domain.Length == 0 && node.Output.Skip(1).All(o => o.Length == 0) && node.Input.Count >= 1 &&
-        (Unary.Contains(node.OpType) || Pools.Contains(node.OpType) || node.OpType is "Clip" or "Dropout" ||
+        (IsUnaryElementwise(node) || Pools.Contains(node.OpType) ||
          (Binary.Contains(node.OpType) && node.Input.Count == 2) ||
          (node.OpType == "BatchNormalization" && (NodeAttributes.Int(node, "training_mode") ?? 0) == 0));
+
+    /// <summary>
+    /// Whether <paramref name="node"/> is elementwise in its first input (an activation, Clip, Dropout), its other inputs
+    /// scalars by the op's definition.
+    /// </summary>
+    public static bool IsUnaryElementwise(NodeProto node) => Unary.Contains(node.OpType) || node.OpType is "Clip" or "Dropout";
 
     /// <summary>Whether <paramref name="node"/> is a binary elementwise op (either input may be the stacked one).</summary>
     public static bool IsBinary(NodeProto node) => Binary.Contains(node.OpType);

@@ -16,6 +16,7 @@ internal sealed class PredictionGraph
 {
     private const string CastSuffix = "__onnxray_theta";
     private readonly ThetaView[] _views;
+    private readonly Lazy<string?> _whyNotDense;
 
     private PredictionGraph(ModelProto proto, ThetaView[] views, IReadOnlyList<ModelInput> dataInputs, string outputName)
     {
@@ -24,6 +25,7 @@ internal sealed class PredictionGraph
         ParameterInputs = views.Select(v => v.InputName).ToArray();
         DataInputs = dataInputs;
         OutputName = outputName;
+        _whyNotDense = new Lazy<string?>(() => DenseDrawGraph.WhyNot(proto.Graph, views, outputName));
     }
 
     /// <summary>The graph with θ tensors as inputs.</summary>
@@ -72,15 +74,28 @@ internal sealed class PredictionGraph
     /// <summary>
     /// The graph holding <paramref name="thetas"/> (one draw, or several when <see cref="CanGroupDraws"/>) as constant
     /// initializers, so ONNX Runtime treats the weights exactly as in the original model (pre-packed Gemm/MatMul
-    /// weights, blocked Conv filters, constant folding of the Casts); draw j's output is
-    /// <see cref="DrawGroupGraph.OutputName"/>(<see cref="OutputName"/>, j). With <paramref name="batch"/>, several draws
-    /// run the layers on draw-independent data as one wider kernel where the graph allows it
-    /// (<see cref="BatchedDrawGraph"/>), else side by side as renamed copies (<see cref="DrawGroupGraph"/>).
+    /// weights, blocked Conv filters, constant folding of the Casts), with the outputs <see cref="GroupOutputNames"/>.
+    /// With <paramref name="batch"/>, several draws of a dense network run as one chain over a leading draw axis
+    /// (<see cref="DenseDrawGraph"/>); elsewhere the layers on draw-independent data run as one wider kernel where the
+    /// graph allows it (<see cref="BatchedDrawGraph"/>), else the draws run side by side as renamed copies
+    /// (<see cref="DrawGroupGraph"/>).
     /// </summary>
     public byte[] ToBytesWithDraws(IReadOnlyList<float[]> thetas, bool batch = false) =>
-        Serialise(batch && thetas.Count > 1 && BatchedDrawGraph.WhyNot(Proto.Graph, _views, OutputName) is null
-            ? BatchedDrawGraph.Build(Proto, _views, thetas, OutputName)
-            : DrawGroupGraph.Build(Proto, _views, thetas, OutputName));
+        Serialise(StacksDrawOutputs(thetas.Count, batch) ? DenseDrawGraph.Build(Proto, _views, thetas, OutputName)
+            : batch && thetas.Count > 1 && BatchedDrawGraph.WhyNot(Proto.Graph, _views, OutputName) is null
+                ? BatchedDrawGraph.Build(Proto, _views, thetas, OutputName)
+                : DrawGroupGraph.Build(Proto, _views, thetas, OutputName));
+
+    /// <summary>
+    /// Whether <see cref="ToBytesWithDraws"/> for <paramref name="draws"/> draws gives one output holding them all,
+    /// <c>[G, rows, …]</c> with draw j's output at index j (<see cref="DenseDrawGraph"/>), rather than one output per draw.
+    /// </summary>
+    public bool StacksDrawOutputs(int draws, bool batch) => batch && draws > 1 && _whyNotDense.Value is null;
+
+    /// <summary>The outputs of <see cref="ToBytesWithDraws"/>: the stacked one, or draw j's output at index j.</summary>
+    public string[] GroupOutputNames(int draws, bool batch) => StacksDrawOutputs(draws, batch)
+        ? [DenseDrawGraph.StackedOutputName(OutputName)]
+        : Enumerable.Range(0, draws).Select(j => DrawGroupGraph.OutputName(OutputName, j)).ToArray();
 
     private static byte[] Serialise(ModelProto proto)
     {

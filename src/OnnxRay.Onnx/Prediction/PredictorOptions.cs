@@ -32,10 +32,11 @@ public sealed record PredictorOptions
     public int ResidentDrawsPerSession { get; init; } = 8;
 
     /// <summary>
-    /// Within a resident session, run the layers that read only the request's data (a first Conv and the channelwise
-    /// ops after it) once for all the session's draws, their filters stacked along the output channels
-    /// (<see cref="BatchedDrawGraph"/>); graphs without such a layer keep renamed copies. Outputs then match one
-    /// session per draw to float rounding (other GEMM shapes), not bit for bit. Off: renamed copies only.
+    /// Within a resident session, run the session's draws together: a dense network (Gemm/MatMul layers, elementwise
+    /// ops, softmax head) whole as one chain over a draw axis (<see cref="DenseDrawGraph"/>); elsewhere the layers that
+    /// read only the request's data (a first Conv and the channelwise ops after it) once for all the draws, their filters
+    /// stacked along the output channels (<see cref="BatchedDrawGraph"/>); other graphs keep renamed copies. Outputs then
+    /// match one session per draw to float rounding (other GEMM shapes), not bit for bit. Off: renamed copies only.
     /// </summary>
     public bool BatchResidentDraws { get; init; } = true;
 

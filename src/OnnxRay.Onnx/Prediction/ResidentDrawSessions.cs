@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace OnnxRay.Onnx.Prediction;
 
@@ -9,26 +10,30 @@ namespace OnnxRay.Onnx.Prediction;
 /// slower forwards on the bundled MLP and CNN); and one run per group instead of one per draw pays ORT's per-run cost
 /// once for the group. A group's graph runs a first Conv on the request's data once for all its draws where it can
 /// (<see cref="BatchedDrawGraph"/>: one im2col and one wider GEMM instead of one per draw), the rest as renamed
-/// per-draw copies (<see cref="DrawGroupGraph"/>). Costs memory (about twice the weights per draw) and start-up time,
-/// so it is bounded by <see cref="PredictorOptions.ResidentDrawBudgetBytes"/>.
+/// per-draw copies (<see cref="DrawGroupGraph"/>); a dense network runs whole as one chain over a draw axis
+/// (<see cref="DenseDrawGraph"/>), whose one output is handed out slice by slice. Costs memory (about twice the
+/// weights per draw) and start-up time, so it is bounded by <see cref="PredictorOptions.ResidentDrawBudgetBytes"/>.
 /// </summary>
 internal sealed class ResidentDrawSessions : IDrawRunner
 {
     private readonly InferenceSession[] _sessions;
     private readonly string[][] _outputNames;
+    private readonly bool[] _stacked;
     private readonly float[] _logSigmas;
     private readonly string[] _dataNames;
     private readonly RunOptions _runOptions = new();
 
-    private ResidentDrawSessions(IDrawSource draws, int blockSize, InferenceSession[] sessions, float[] logSigmas, PredictionGraph graph)
+    private ResidentDrawSessions(IDrawSource draws, int blockSize, bool batchDraws, InferenceSession[] sessions, float[] logSigmas,
+        PredictionGraph graph)
     {
         Draws = draws;
         BlockSize = blockSize;
         _sessions = sessions;
         _logSigmas = logSigmas;
         _dataNames = graph.DataInputs.Select(d => d.Name).ToArray();
-        _outputNames = sessions.Select((_, b) => Enumerable.Range(0, Math.Min(blockSize, draws.Count - b * blockSize))
-            .Select(j => DrawGroupGraph.OutputName(graph.OutputName, j)).ToArray()).ToArray();
+        var groupSizes = sessions.Select((_, b) => Math.Min(blockSize, draws.Count - b * blockSize)).ToArray();
+        _outputNames = groupSizes.Select(g => graph.GroupOutputNames(g, batchDraws)).ToArray();
+        _stacked = groupSizes.Select(g => graph.StacksDrawOutputs(g, batchDraws)).ToArray();
     }
 
     /// <summary>The draws these sessions were built from.</summary>
@@ -76,7 +81,7 @@ internal sealed class ResidentDrawSessions : IDrawRunner
             foreach (var s in sessions) s?.Dispose();
             throw;
         }
-        return new ResidentDrawSessions(draws, drawsPerSession, sessions, logSigmas, graph);
+        return new ResidentDrawSessions(draws, drawsPerSession, batchDraws, sessions, logSigmas, graph);
     }
 
     public void Run(IDrawSource draws, int first, IReadOnlyList<OrtValue[]> chunks, DrawOutputSink sink)
@@ -85,11 +90,29 @@ internal sealed class ResidentDrawSessions : IDrawRunner
         if (first % BlockSize != 0) throw new ArgumentException($"Draw {first} does not start a block of {BlockSize}.", nameof(first));
         var block = first / BlockSize;
         var outputNames = _outputNames[block];
+        var count = Math.Min(BlockSize, Draws.Count - first);
         for (var c = 0; c < chunks.Count; c++)
         {
             using var results = _sessions[block].Run(_runOptions, _dataNames, chunks[c], outputNames);
-            for (var j = 0; j < outputNames.Length; j++) sink(first + j, c, results[j], _logSigmas[first + j]);
+            if (_stacked[block]) SinkSlices(results[0], first, count, c, sink);
+            else for (var j = 0; j < count; j++) sink(first + j, c, results[j], _logSigmas[first + j]);
         }
+    }
+
+    /// <summary>Hands draw j slice j of a stacked output [G, rows, …], viewed in place (no copy) while the result is alive.</summary>
+    private unsafe void SinkSlices(OrtValue stacked, int first, int count, int chunk, DrawOutputSink sink)
+    {
+        var shape = stacked.GetTensorTypeAndShape().Shape;
+        long[] drawShape = shape[1..];
+        var values = stacked.GetTensorDataAsSpan<float>();
+        var perDraw = values.Length / count;
+        fixed (float* start = values)
+            for (var j = 0; j < count; j++)
+            {
+                using var slice = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, drawShape,
+                    (IntPtr)(start + (long)j * perDraw), (long)perDraw * sizeof(float));
+                sink(first + j, chunk, slice, _logSigmas[first + j]);
+            }
     }
 
     public void Dispose()
