@@ -56,6 +56,10 @@ internal sealed class EngineGradientContext(ReverseModeEngine engine, NodeView n
 
     public override int? NchwcBlockSize => engine.NchwcBlockSize;
 
+    public override long? HoistLimitBytes => engine.HoistLimitBytes;
+
+    public override bool IsDataOnly(string value) => engine.IsDataOnly?.Invoke(value) ?? false;
+
     public override string ConstInt64(params long[] values) => Emitter.ConstInt64(values);
 
     public override string ConstScalar(double value, int elementType = OnnxType.Float) => Emitter.ConstScalar(value, elementType);

@@ -56,6 +56,15 @@ public abstract class GradientContext
     /// </summary>
     public abstract int? NchwcBlockSize { get; }
 
+    /// <summary>
+    /// Bytes up to which a rule may emit a tensor computed from the data alone (<see cref="IsDataOnly"/>), which the
+    /// runner then computes once per batch rather than in every run; null when the graph's runner does not hoist.
+    /// </summary>
+    public virtual long? HoistLimitBytes => null;
+
+    /// <summary>True when <paramref name="value"/> depends only on the data inputs and constants, never on θ.</summary>
+    public virtual bool IsDataOnly(string value) => false;
+
     /// <summary>A 1-D int64 constant (shapes, axes, pads, starts/ends).</summary>
     public abstract string ConstInt64(params long[] values);
 

@@ -35,6 +35,12 @@ public sealed class ReverseModeEngine
     /// <summary>See <see cref="GradientContext.NchwcBlockSize"/>: set only for graphs that run on ORT's CPU provider.</summary>
     public int? NchwcBlockSize { get; init; }
 
+    /// <summary>See <see cref="GradientContext.HoistLimitBytes"/>: set only when the graph's runner hoists data-only values.</summary>
+    public long? HoistLimitBytes { get; init; }
+
+    /// <summary>See <see cref="GradientContext.IsDataOnly"/> (null: nothing is known to be data-only).</summary>
+    public Func<string, bool>? IsDataOnly { get; init; }
+
     /// <summary>Adds a gradient contribution to <paramref name="value"/> (a seed, or a term computed outside the walk, e.g. the prior).</summary>
     public void AddContribution(string value, string gradient)
     {

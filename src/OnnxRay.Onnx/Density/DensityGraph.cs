@@ -68,6 +68,12 @@ public sealed class DensityGraph
 
     public double DefaultLikelihoodScale { get; }
 
+    /// <summary>
+    /// The nodes that depend only on the data, which runners move into a model of their own and run only when the data
+    /// changes (<see cref="DataOnlyPart.Split"/>); null when nothing is worth it. <see cref="Model"/> is always whole.
+    /// </summary>
+    public DataOnlyPart? DataOnly { get; init; }
+
     /// <summary>The source model's folder: initializers that are not θ may still point to its external data.</summary>
     public string? ExternalDataFolder { get; init; }
 

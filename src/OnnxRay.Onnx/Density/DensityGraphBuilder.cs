@@ -27,8 +27,13 @@ public static class DensityGraphBuilder
     /// False when no target of the whole data set (not only <c>batch</c>) equals the categorical ignore index, so the head
     /// needs no mask (<see cref="DensityData.ContainsTarget"/>).
     /// </param>
+    /// <param name="hoistLimitBytes">
+    /// Largest tensor computed from the data alone that runners compute once per batch (<see cref="DensityGraph.DataOnly"/>);
+    /// 0 turns hoisting off (one model, every node in every run).
+    /// </param>
     public static DensityGraph Build(OnnxModel model, ParameterLayout layout, DensityOptions options, IReadOnlyDictionary<string, NpyArray> batch,
-        double likelihoodScale, bool withGradient = true, GradientRuleRegistry? registry = null, bool cpuKernels = true, bool ignoredTargets = true)
+        double likelihoodScale, bool withGradient = true, GradientRuleRegistry? registry = null, bool cpuKernels = true, bool ignoredTargets = true,
+        long hoistLimitBytes = DataOnlyPart.DefaultLimitBytes)
     {
         registry ??= GradientRuleRegistry.Default;
         var path = model.SourcePath;
@@ -128,10 +133,13 @@ public static class DensityGraphBuilder
         if (withGradient)
         {
             var activity = ActivityAnalysis.Compute(forwardNodes, modelParams, [prediction], registry, v => types.Find(v)?.ElementType);
+            var dataOnly = hoistLimitBytes > 0 ? DataOnlyAnalysis.Compute(graph, dataInputs.Select(d => d.Name)) : null;
             var engine = new ReverseModeEngine(emitter, forwardNodes, activity, registry,
                 () => Reprobe(probeModel, forwardNodes, batch, path, model.BaseDirectory, types))
             {
                 NchwcBlockSize = cpuKernels ? NchwcKernels.BlockSize : null,
+                HoistLimitBytes = dataOnly is null ? null : hoistLimitBytes,
+                IsDataOnly = dataOnly is null ? null : dataOnly.IsFromData,
             };
             foreach (var (value, gradient) in head.Seeds) engine.AddContribution(value, gradient);
             engine.Run();
@@ -141,6 +149,8 @@ public static class DensityGraphBuilder
         if (graph.Node.Any(n => n.Domain == NchwcKernels.Domain) && proto.OpsetImport.All(o => o.Domain != NchwcKernels.Domain))
             proto.OpsetImport.Add(new OperatorSetIdProto { Domain = NchwcKernels.Domain, Version = 1 });
         proto.IrVersion = Math.Max(proto.IrVersion, 8);
+        var hoisted = DataOnlyPart.Plan(proto, dataInputs, types.Find, hoistLimitBytes,
+            m => ProbeDeclared(m, dataInputs, batch, path, model.BaseDirectory));
         return new DensityGraph(proto, layout, dataInputs, dataInputs.Count == 0 ? 0 : dataInputs[0].Shape.FirstOrDefault(), withGradient, likelihoodScale)
         {
             Coefficients = coefficients.All,
@@ -149,6 +159,7 @@ public static class DensityGraphBuilder
             ThetaViews = thetaViews,
             Gradient = gradientSlices,
             Prior = prior,
+            DataOnly = hoisted,
             LogDensityAffine = logDensityAffine,
         };
     }
@@ -205,6 +216,22 @@ public static class DensityGraphBuilder
             foreach (var input in probeModel.Graph.Input)
                 if (batch.TryGetValue(input.Name, out var a)) values[input.Name] = OrtTensors.Wrap(a);
             return ShapeProbe.Run(probeModel, values, path, keep, kept, externalDataFolder);
+        }
+        finally
+        {
+            foreach (var v in values.Values) v.Dispose();
+        }
+    }
+
+    /// <summary>Shape probe of a model whose inputs are data inputs, fed in their declared shapes (the target's may differ from the data's).</summary>
+    private static ValueInfoTable ProbeDeclared(ModelProto probeModel, IReadOnlyList<DataInput> dataInputs, IReadOnlyDictionary<string, NpyArray> batch,
+        string path, string? externalDataFolder)
+    {
+        var values = new Dictionary<string, OrtValue>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var d in dataInputs) values[d.Name] = OrtTensors.Wrap(batch[d.Name].Data, d.Shape);
+            return ShapeProbe.Run(probeModel, values, path, null, null, externalDataFolder);
         }
         finally
         {

@@ -14,10 +14,17 @@ namespace OnnxRay.Onnx.Density;
 /// With <c>bindCallerMemory</c> (large D) the session has no θ or gradient array of its own: each
 /// <see cref="Run(ReadOnlySpan{float}, Span{float}, float, float)"/> binds θ's views and the gradient slices to the
 /// caller's memory for that call (a few OrtValue headers per call instead of two extra θ-sized arrays and two copies).
+/// When the graph has a <see cref="DensityGraph.DataOnly"/> part, a second session computes it into buffers that the main
+/// session reads, before the first run after the data changed (<see cref="SetData"/>, <see cref="DataChanged"/>).
 /// </summary>
 internal sealed unsafe class GraphSession : IDisposable
 {
     private readonly InferenceSession _session;
+    private readonly InferenceSession? _prep;
+    private readonly OrtIoBinding? _prepBinding;
+    private readonly HashSet<string> _prepInputs = new(StringComparer.Ordinal);
+    private OrtValue[] _boundData = [];
+    private bool _dataStale = true;
     private readonly RunOptions _runOptions = new();
     private readonly OrtIoBinding _binding;
     private readonly string[] _dataInputNames;
@@ -33,7 +40,14 @@ internal sealed unsafe class GraphSession : IDisposable
         IO.ExternalDataFolder.Apply(sessionOptions, graph.Model, graph.ExternalDataFolder, graph.Model.Graph.Name);
         try
         {
-            _session = new InferenceSession(graph.ToBytes(), sessionOptions);
+            if (graph.DataOnly is { } part)
+            {
+                var (prep, main) = part.Split(graph.Model);
+                _prep = new InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(prep), sessionOptions);
+                _session = new InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(main), sessionOptions);
+            }
+            else
+                _session = new InferenceSession(graph.ToBytes(), sessionOptions);
         }
         catch (OnnxRuntimeException e)
         {
@@ -66,6 +80,18 @@ internal sealed unsafe class GraphSession : IDisposable
                 _binding.BindOutput(slice.OutputName,
                     Own(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(Gradient, slice.Offset, (int)slice.Length), slice.Shape)));
         _dataInputNames = graph.DataInputs.Select(d => d.Name).ToArray(); // bound by SetData
+        if (graph.DataOnly is { } hoisted)
+        {
+            // Host memory ORT allocates once: written by the prep run, read in place by every main run.
+            _prepBinding = _prep!.CreateIoBinding();
+            foreach (var v in hoisted.Values)
+            {
+                var buffer = Own(OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, (TensorElementType)v.ElementType, v.Shape));
+                _prepBinding.BindOutput(v.Name, buffer);
+                _binding.BindInput(v.Name, buffer);
+            }
+            _prepInputs.UnionWith(hoisted.Inputs);
+        }
     }
 
     private readonly float[] _coefficientValues;
@@ -83,10 +109,32 @@ internal sealed unsafe class GraphSession : IDisposable
     /// <summary>Pinned gradient buffer written by every Run (empty for value-only graphs and when <see cref="BindsCallerMemory"/>).</summary>
     public float[] Gradient { get; }
 
-    /// <summary>Binds the data values (in <see cref="DensityGraph.DataInputs"/> order); the caller keeps them alive.</summary>
+    /// <summary>
+    /// Binds the data values (in <see cref="DensityGraph.DataInputs"/> order); the caller keeps them alive. Binding the
+    /// values already bound is free (the data-only part is not recomputed): after changing their contents in place,
+    /// call <see cref="DataChanged"/>.
+    /// </summary>
     public void SetData(IReadOnlyList<OrtValue> data)
     {
-        for (var i = 0; i < data.Count; i++) _binding.BindInput(_dataInputNames[i], data[i]);
+        if (data.Count == _boundData.Length && Enumerable.Range(0, data.Count).All(i => ReferenceEquals(data[i], _boundData[i]))) return;
+        for (var i = 0; i < data.Count; i++)
+        {
+            _binding.BindInput(_dataInputNames[i], data[i]);
+            if (_prepInputs.Contains(_dataInputNames[i])) _prepBinding!.BindInput(_dataInputNames[i], data[i]);
+        }
+        _boundData = data.ToArray();
+        _dataStale = true;
+    }
+
+    /// <summary>The bound data values' contents changed (a new minibatch gathered in place): the next run recomputes the data-only part.</summary>
+    public void DataChanged() => _dataStale = true;
+
+    /// <summary>One evaluation: the data-only part first when the data changed since it last ran.</summary>
+    private void RunBound()
+    {
+        if (_prep is not null && _dataStale) _prep.RunWithBinding(_runOptions, _prepBinding!);
+        _dataStale = false;
+        _session.RunWithBinding(_runOptions, _binding);
     }
 
     /// <summary>Runs the graph on the θ in <see cref="Theta"/> and returns log_density (float32 widened).</summary>
@@ -94,7 +142,7 @@ internal sealed unsafe class GraphSession : IDisposable
     {
         if (BindsCallerMemory) throw new InvalidOperationException("this session binds the caller's θ; call Run(theta, gradient, ...).");
         SetCoefficients(likelihoodScale, priorWeight);
-        _session.RunWithBinding(_runOptions, _binding);
+        RunBound();
         return Finish(Theta, Gradient, likelihoodScale, priorWeight);
     }
 
@@ -125,7 +173,7 @@ internal sealed unsafe class GraphSession : IDisposable
                     _binding.BindInput(view.InputName, Wrap(values, t + view.Offset, view.Length, view.Shape));
                 foreach (var slice in Graph.Gradient.Slices)
                     _binding.BindOutput(slice.OutputName, Wrap(values, g + slice.Offset, slice.Length, slice.Shape));
-                _session.RunWithBinding(_runOptions, _binding);
+                RunBound();
             }
             finally
             {
@@ -193,9 +241,11 @@ internal sealed unsafe class GraphSession : IDisposable
     public void Dispose()
     {
         _binding.Dispose();
+        _prepBinding?.Dispose();
         foreach (var v in _owned) v.Dispose();
         _runOptions.Dispose();
         _session.Dispose();
+        _prep?.Dispose();
     }
 
     // The caller-memory values of the current Run (reused so a Run allocates no list).

@@ -49,7 +49,7 @@ public sealed class OrtLogDensity : ILogDensity, ICheckpointableDensity, IDispos
         // Checked once over the whole data set, so every batch's graph may drop the ignore-index mask.
         _ignoredTargets = density.Likelihood.Kind != LikelihoodKind.Categorical || !data.Arrays.TryGetValue(DensityGraph.TargetInput, out var targets)
                           || DensityData.ContainsTarget(targets, density.Likelihood.IgnoreIndex);
-        var graph = DensityGraphBuilder.Build(model, layout, density, firstBatch, scale, withGradient: true, registry, options.IsCpu, _ignoredTargets);
+        var graph = DensityGraphBuilder.Build(model, layout, density, firstBatch, scale, withGradient: true, registry, options.IsCpu, _ignoredTargets, options.HoistLimitBytes);
         if (graph.ClassCount is { } classes)
             DensityData.ThrowIfClassOutOfRange(data.Source, data.Arrays[DensityGraph.TargetInput], classes, density.Likelihood.IgnoreIndex);
         Layout = graph.Layout;
@@ -105,6 +105,7 @@ public sealed class OrtLogDensity : ILogDensity, ICheckpointableDensity, IDispos
         if (!IsStochastic) return EvaluateExact(theta, gradient);
         CheckLengths(theta, gradient);
         GatherBatch(_feeder!.Next());
+        _main.DataChanged();
         var value = _main.Run(theta, gradient, (float)((double)DataSetSize / BatchSize), 1f);
         Evaluations++;
         return value;
@@ -209,7 +210,7 @@ public sealed class OrtLogDensity : ILogDensity, ICheckpointableDensity, IDispos
 
     private GraphSession BuildSession(long firstRow, long rows, bool withGradient)
     {
-        var graph = DensityGraphBuilder.Build(_model, Layout, _density, _data.Rows(firstRow, rows), 1.0, withGradient, _registry, _options.IsCpu, _ignoredTargets);
+        var graph = DensityGraphBuilder.Build(_model, Layout, _density, _data.Rows(firstRow, rows), 1.0, withGradient, _registry, _options.IsCpu, _ignoredTargets, _options.HoistLimitBytes);
         return new GraphSession(graph, _options, BindsCallerMemory);
     }
 

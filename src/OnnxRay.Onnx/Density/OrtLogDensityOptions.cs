@@ -24,6 +24,13 @@ public sealed record OrtLogDensityOptions
     /// </summary>
     public int BindCallerMemoryFromDimension { get; init; } = 1 << 20;
 
+    /// <summary>
+    /// Largest tensor (bytes) computed from the data alone that a session computes once per batch of data (once for a
+    /// full batch, once per minibatch or exact-evaluation chunk) in a run of its own instead of in every evaluation
+    /// (<see cref="DensityGraph.DataOnly"/>); larger ones stay in the per-evaluation graph. 0 turns hoisting off.
+    /// </summary>
+    public long HoistLimitBytes { get; init; } = DataOnlyPart.DefaultLimitBytes;
+
     /// <summary><c>cpu</c> or <c>cuda:N</c>.</summary>
     public string Device { get; init; } = "cpu";
 

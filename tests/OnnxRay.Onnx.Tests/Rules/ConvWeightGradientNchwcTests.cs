@@ -6,7 +6,8 @@ namespace OnnxRay.Onnx.Tests.Rules;
 /// <summary>
 /// The Conv weight gradient on ORT's NCHWc CPU kernels (batch and output channels multiples of MLAS's block, 8 or 16:
 /// 32 is both) against the direct-sum reference, incl. one input channel, several output blocks, strides and
-/// dilations that need the k' crop; and the shapes that keep the standard Conv.
+/// dilations that need the k' crop; and the shapes that keep the standard Conv. Without hoisting: a Conv that reads the
+/// data takes the patch-matrix form where the runner hoists (<see cref="ConvWeightGradientPatchesTests"/>).
 /// </summary>
 public class ConvWeightGradientNchwcTests
 {
@@ -25,7 +26,8 @@ public class ConvWeightGradientNchwcTests
     {
         _ = name;
         var g = ConvGraph(xShape, wShape, strides, dilations, pads, out var y);
-        RuleCheck.Verify(g, y, ["x", "w", "b"], ["w", "b"], a => ConvReference.Conv(a[0], a[1], a[2], strides, dilations, pads[..2], pads[2..], 1));
+        RuleCheck.Verify(g, y, ["x", "w", "b"], ["w", "b"], a => ConvReference.Conv(a[0], a[1], a[2], strides, dilations, pads[..2], pads[2..], 1),
+            hoistLimitBytes: 0);
         Assert.Equal(NchwcKernels.BlockSize is not null, BlockedNodes(g, y) > 0);
     }
 
@@ -54,7 +56,7 @@ public class ConvWeightGradientNchwcTests
     {
         DensityGraph? graph = null;
         var shape = OrtRunner.Run(g.Build(y), g.Feeds, [y])[y].Shape;
-        RuleCheck.EngineGradients(g.Build(y), g.Feeds, ["w"], y, TestTensor.Random(new Random(32), shape), d => graph = d);
+        RuleCheck.EngineGradients(g.Build(y), g.Feeds, ["w"], y, TestTensor.Random(new Random(32), shape), d => graph = d, hoistLimitBytes: 0);
         return graph!.Model.Graph.Node.Count(n => n.Domain == NchwcKernels.Domain);
     }
 }

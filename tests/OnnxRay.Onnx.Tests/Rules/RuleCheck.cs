@@ -21,15 +21,16 @@ public static class RuleCheck
     /// <param name="referenceInputs">graph input names in the order the reference takes them</param>
     /// <param name="wrt">which of <paramref name="referenceInputs"/> to differentiate (float inputs)</param>
     /// <param name="reference">the C# forward reference</param>
+    /// <param name="hoistLimitBytes">see <see cref="ObjectiveSession"/></param>
     public static void Verify(TestGraph graph, string output, string[] referenceInputs, string[] wrt,
-        Func<TestTensor[], TestTensor> reference, int seed = 1)
+        Func<TestTensor[], TestTensor> reference, int seed = 1, long hoistLimitBytes = DataOnlyPart.DefaultLimitBytes)
     {
         var model = graph.Build(output);
         var args = referenceInputs.Select(n => graph.Feeds[n]).ToArray();
         var expectedY = reference(args);
         var seedTensor = TestTensor.Random(new Random(seed + 1000), expectedY.Shape);
         var y = OrtRunner.Run(model, graph.Feeds, [output])[output];
-        var grads = EngineGradients(model, graph.Feeds, wrt, output, seedTensor);
+        var grads = EngineGradients(model, graph.Feeds, wrt, output, seedTensor, hoistLimitBytes: hoistLimitBytes);
 
         double forwardError = ReferenceGradient.RelativeError(y, expectedY);
         Assert.True(forwardError < ForwardTolerance, $"forward output differs from the C# reference: relative error {forwardError:E2}");
@@ -45,7 +46,7 @@ public static class RuleCheck
     /// <summary>∂/∂x Σ seed ⊙ output for each x in <paramref name="wrt"/>, from the engine's density graph.</summary>
     /// <param name="inspect">called with the density graph, for tests that check which form a rule emitted</param>
     public static Dictionary<string, TestTensor> EngineGradients(ModelProto model, IReadOnlyDictionary<string, TestTensor> feeds,
-        IReadOnlyList<string> wrt, string output, TestTensor seed, Action<DensityGraph>? inspect = null)
+        IReadOnlyList<string> wrt, string output, TestTensor seed, Action<DensityGraph>? inspect = null, long hoistLimitBytes = DataOnlyPart.DefaultLimitBytes)
     {
         // The inputs to differentiate become initializers (θ); the rest stay data inputs.
         var proto = model.Clone();
@@ -61,7 +62,7 @@ public static class RuleCheck
             proto.Graph.Input.Remove(input);
         }
         using var session = new ObjectiveSession(new OnnxModel(proto, "rule-test.onnx", null), output, data,
-            NpyArray.FromFloats(seed.ToFloats(), seed.Shape), ParameterSelection.Parse(string.Join(",", wrt)));
+            NpyArray.FromFloats(seed.ToFloats(), seed.Shape), ParameterSelection.Parse(string.Join(",", wrt)), hoistLimitBytes);
         inspect?.Invoke(session.Graph);
         var byTensor = session.GradientByTensor(session.InitialTheta);
         return wrt.ToDictionary(n => n, n => new TestTensor(feeds[n].Shape, byTensor[n].Select(v => (double)v).ToArray()), StringComparer.Ordinal);

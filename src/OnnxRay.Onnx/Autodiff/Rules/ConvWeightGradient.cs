@@ -4,6 +4,8 @@ namespace OnnxRay.Onnx.Autodiff.Rules;
 /// Exact weight gradient of a grouped N-D convolution, emitted as one Conv over transposed tensors
 /// (reference §6.4): the batch axis becomes the channel axis so that the convolution sums over examples. On ORT's CPU
 /// provider, where the shapes allow, that Conv runs on the blocked NCHWc kernels (<see cref="ConvWeightGradientNchwc"/>).
+/// A 2-D Conv that reads the data (a first layer) gets a product with X's hoisted patch matrix instead
+/// (<see cref="ConvWeightGradientPatches"/>).
 /// </summary>
 internal static class ConvWeightGradient
 {
@@ -29,6 +31,8 @@ internal static class ConvWeightGradient
             fullKernel[i] = (spatialIn[i] + geometry.PadsBegin[i] + geometry.PadsEnd[i] - (spatialOut[i] - 1) * geometry.Strides[i] - 1) / geometry.Dilations[i] + 1;
             crop |= fullKernel[i] != geometry.Kernel[i];
         }
+        if (ConvWeightGradientPatches.Applies(ctx, input, inputShape, outputShape, geometry))
+            return ConvWeightGradientPatches.Emit(ctx, input, inputShape, outputGradient, outputShape, geometry, group);
         if (ConvWeightGradientNchwc.Applies(ctx, inputShape, outputShape, group))
             return Crop(ctx, ConvWeightGradientNchwc.Emit(ctx, input, inputShape, outputGradient, outputShape, geometry, fullKernel), geometry, crop);
 
