@@ -13,14 +13,21 @@ namespace OnnxRay.Onnx.Prediction;
 /// activation fused by ORT), the next layers are batched MatMuls in feature-major form (<c>[G, N, K] × [G, K, B]</c>,
 /// so no transpose between layers), and the output is one tensor <c>[G, B, …]</c> whose slice j is draw j's output
 /// (<see cref="StackedOutputName"/>). The draws' weights are constants laid out at build time. Measured against
-/// renamed copies (8 draws, one thread, ORT thread CPU time): boston_mlp 0.52–0.61× at batch 256 and 0.37–0.47× at
-/// batch 32; a 13→64→64→32→3 MLP on par (0.94–1.0×), where every hidden layer pays a separate bias Add and activation
-/// that the copies' Gemms fuse. Splitting the stacked output into per-draw graph outputs (Split + Squeeze) cost more
-/// than the copies at batch 32, so the runner slices it instead.
+/// renamed copies (8 draws, one thread, ORT thread CPU time, per-example multiply-adds of the layers after the first
+/// in brackets): boston_mlp 13→50→1 [50] 0.52–0.61× at batch 256 and 0.37–0.47× at batch 32; 13→50→50→1 [2,550]
+/// 0.73×/0.78×; 13→100→100→1 [10,100] 0.89×/0.82×; 13→64→64→32→3 [6,240] 1.0×/0.93×; 32→128→64→10 [8,832]
+/// 1.04×/0.95×; 64→256→256→10 [68k] 1.29×/1.05×. The later layers are where it loses: a batched MatMul's weights
+/// are not pre-packed by ORT (only 2-D ones are) and each bias Add and activation is a pass of its own, where the
+/// copies' Gemms fuse them; so graphs whose later layers cost more than <see cref="MaxLaterMultiplyAdds"/> per
+/// example keep the copies. Splitting the stacked output into per-draw graph outputs (Split + Squeeze) cost more than
+/// the copies at batch 32, so the runner slices it instead.
 /// </summary>
 internal static class DenseDrawGraph
 {
     private const string Prefix = "onnxray_dense/";
+
+    /// <summary>Per-example multiply-adds of the layers after the first above which the copies win (see above).</summary>
+    public const long MaxLaterMultiplyAdds = 4096;
 
     /// <summary>The group's one output: <c>[G, rows, …]</c>, draw j's output at index j of the leading axis.</summary>
     public static string StackedOutputName(string output) => "onnxray_draws/" + output;
@@ -83,6 +90,7 @@ internal static class DenseDrawGraph
         private readonly Dictionary<string, int> _ranks = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Activation> _activations = new(StringComparer.Ordinal);
         private readonly Dictionary<(string, Form), string> _converted = new();
+        private long _laterMultiplyAdds;
 
         public Translation(GraphProto graph, IReadOnlyList<ThetaView> views, IReadOnlyList<float[]>? thetas, string output)
         {
@@ -132,6 +140,8 @@ internal static class DenseDrawGraph
                 if (failure is not null) return $"{label}: {failure}";
             }
             if (Shared.Contains(output)) return $"the output '{output}' does not depend on the sampled weights";
+            if (_laterMultiplyAdds > MaxLaterMultiplyAdds)
+                return $"its layers after the first cost {_laterMultiplyAdds} multiply-adds per example, more than {MaxLaterMultiplyAdds}, where renamed copies run faster";
             var final = Convert(_activations[output], Form.BatchMajor);
             RenameValue(final, StackedOutputName(output));
             return null;
@@ -177,6 +187,7 @@ internal static class DenseDrawGraph
             }
             if (!_activations.TryGetValue(input, out var activation)) return $"its input '{input}' is not an activation of the chain";
             if (activation.Features != k) return $"its input has {activation.Features} features, the weight {k}";
+            _laterMultiplyAdds += n * k;
             var product = bias is null ? name : name + "/product";
             NewNode("MatMul", [Constant(name + "/weight", [_draws, n, k], Rows), Convert(activation, Form.Stacked)], product);
             if (bias is not null) NewNode("Add", [product, Constant(name + "/bias", [_draws, n, 1], j => PerFeature(bias, n, j))], name);

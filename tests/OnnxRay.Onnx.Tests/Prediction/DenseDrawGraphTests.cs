@@ -143,6 +143,32 @@ public sealed class DenseDrawGraphTests
     }
 
     [Fact]
+    public void An_mlp_with_costly_later_layers_keeps_renamed_copies()
+    {
+        // 4 → 80 → 80 → 1: 6,480 multiply-adds per example after the first layer.
+        var random = new Random(13);
+        float[] Values(int n) => Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var proto = Model(17,
+            [
+                Node("Gemm", ["x", "w1", "b1"], ["h1"], Int("transB", 1)), Node("Relu", ["h1"], ["a1"]),
+                Node("Gemm", ["a1", "w2", "b2"], ["h2"], Int("transB", 1)), Node("Relu", ["h2"], ["a2"]),
+                Node("Gemm", ["a2", "w3", "b3"], ["y"], Int("transB", 1)),
+            ],
+            [BatchInfo("x", 4)], [new ValueInfoProto { Name = "y", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1 } } }],
+            [
+                TensorData.FromFloats("w1", [80, 4], Values(320)), TensorData.FromFloats("b1", [80], Values(80)),
+                TensorData.FromFloats("w2", [80, 80], Values(6400)), TensorData.FromFloats("b2", [80], Values(80)),
+                TensorData.FromFloats("w3", [1, 80], Values(80)), TensorData.FromFloats("b3", [1], [0.1f]),
+            ]);
+        var model = ModelNormalizer.Normalize(new OnnxModel(proto, "costly.onnx", null));
+        var layout = ParameterLayout.FromModel(model);
+        var prediction = PredictionGraph.Build(model, layout, DensityOptions.Parse("gaussian:1").Likelihood, null);
+        Assert.Contains("6480 multiply-adds", DenseDrawGraph.WhyNot(prediction.Proto.Graph, ViewsOf(prediction, layout), "y"));
+        var graph = DrawGroupCheck.Check(model, batched: true, Draws, 1e-5, rows: 3);
+        Assert.Equal(Draws * 5, graph.Node.Count);
+    }
+
+    [Fact]
     public void The_cnn_keeps_its_stacked_first_conv_and_an_output_without_weights_is_not_batched()
     {
         var cnn = Bundled("digits_cnn");
