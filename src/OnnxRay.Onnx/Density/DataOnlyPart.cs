@@ -173,6 +173,9 @@ public sealed class DataOnlyPart
             if (!data.Contains(g.Input[i].Name)) g.Input.RemoveAt(i);
         g.Node.AddRange(model.Graph.Node.Where(n => n.Output.Any(o => analysis.IsFromData(o) || analysis.IsConstant(o))).Select(n => n.Clone()));
         g.Output.Clear();
+        var read = g.Node.SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
+        for (var i = g.Initializer.Count - 1; i >= 0; i--)
+            if (!read.Contains(g.Initializer[i].Name)) g.Initializer.RemoveAt(i);
         return probe;
     }
 }

@@ -20,6 +20,7 @@ public sealed class OrtLogDensity : ILogDensity, ICheckpointableDensity, IDispos
     private readonly DensityOptions _density;
     private readonly OrtLogDensityOptions _options;
     private readonly bool _ignoredTargets;
+    private readonly long _hoistLimitBytes; // the graphs' OrtLogDensityOptions.HoistLimitBytes: 0 for minibatch densities
     private readonly DensityData _data;
     private readonly GradientRuleRegistry _registry;
     private readonly GraphSession _main;
@@ -44,12 +45,14 @@ public sealed class OrtLogDensity : ILogDensity, ICheckpointableDensity, IDispos
         if (BatchSize <= 0) throw new DataMismatchException(data.Source, "*", "the data set is empty.");
         IsStochastic = BatchSize < DataSetSize;
         BindsCallerMemory = layout.Dimension >= options.BindCallerMemoryFromDimension;
+        // Hoisting pays only where the data stays: minibatches (and exact chunks) would run the data-only part per evaluation.
+        _hoistLimitBytes = IsStochastic ? 0 : options.HoistLimitBytes;
         var scale = (double)DataSetSize / BatchSize;
         var firstBatch = data.Rows(0, BatchSize);
         // Checked once over the whole data set, so every batch's graph may drop the ignore-index mask.
         _ignoredTargets = density.Likelihood.Kind != LikelihoodKind.Categorical || !data.Arrays.TryGetValue(DensityGraph.TargetInput, out var targets)
                           || DensityData.ContainsTarget(targets, density.Likelihood.IgnoreIndex);
-        var graph = DensityGraphBuilder.Build(model, layout, density, firstBatch, scale, withGradient: true, registry, options.IsCpu, _ignoredTargets, options.HoistLimitBytes);
+        var graph = DensityGraphBuilder.Build(model, layout, density, firstBatch, scale, withGradient: true, registry, options.IsCpu, _ignoredTargets, _hoistLimitBytes);
         if (graph.ClassCount is { } classes)
             DensityData.ThrowIfClassOutOfRange(data.Source, data.Arrays[DensityGraph.TargetInput], classes, density.Likelihood.IgnoreIndex);
         Layout = graph.Layout;
@@ -210,7 +213,7 @@ public sealed class OrtLogDensity : ILogDensity, ICheckpointableDensity, IDispos
 
     private GraphSession BuildSession(long firstRow, long rows, bool withGradient)
     {
-        var graph = DensityGraphBuilder.Build(_model, Layout, _density, _data.Rows(firstRow, rows), 1.0, withGradient, _registry, _options.IsCpu, _ignoredTargets, _options.HoistLimitBytes);
+        var graph = DensityGraphBuilder.Build(_model, Layout, _density, _data.Rows(firstRow, rows), 1.0, withGradient, _registry, _options.IsCpu, _ignoredTargets, _hoistLimitBytes);
         return new GraphSession(graph, _options, BindsCallerMemory);
     }
 

@@ -102,7 +102,7 @@ public sealed class GradientRatioBenchmark : IBenchmark
     }
 
     /// <summary>The first B rows of every array, cycling through the data when B &gt; N.</summary>
-    private static Dictionary<string, NpyArray> RepeatRows(DensityData all, int b)
+    internal static Dictionary<string, NpyArray> RepeatRows(DensityData all, int b)
     {
         var result = new Dictionary<string, NpyArray>(StringComparer.Ordinal);
         foreach (var (name, arr) in all.Arrays)
@@ -171,7 +171,7 @@ public sealed class GradientRatioBenchmark : IBenchmark
     /// intra-op thread ORT runs every kernel on the calling thread, so it is the whole cost. --clock wall measures
     /// elapsed time (needed for more than one thread).
     /// </summary>
-    private static double[] Medians(int repeats, params Action[] calls)
+    internal static double[] Medians(int repeats, params Action[] calls)
     {
         var perRepeat = new int[calls.Length];
         for (var c = 0; c < calls.Length; c++)

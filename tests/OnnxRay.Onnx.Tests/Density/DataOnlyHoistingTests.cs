@@ -1,17 +1,19 @@
+using Microsoft.ML.OnnxRuntime;
 using OnnxRay.Abstractions;
 using OnnxRay.Onnx.Data;
 using OnnxRay.Onnx.Density;
 using OnnxRay.Onnx.IO;
 using OnnxRay.Onnx.Normalization;
+using OnnxRay.Onnx.Parameters;
 using OnnxRay.Testing;
 
 namespace OnnxRay.Onnx.Tests.Density;
 
 /// <summary>
 /// The data-only part of a density graph (the categorical head's OneHot, the first Conv's patch matrix) computed in a
-/// run of its own only when the data changes must give what the whole graph gives in every run: full batch, minibatch
-/// over several batches (each batch's result is that of a fresh density on its rows, so a stale part would fail),
-/// exact chunks with a remainder interleaved with minibatch evaluations, the caller-memory path, and the limit.
+/// run of its own only when the data changes must give what the whole graph gives in every run: full batch (also
+/// binding the caller's memory), a session whose data are rebound or changed in place (a stale part would fail), the
+/// limit; minibatch densities, which do not hoist, against a fresh density per batch and against the full batch.
 /// </summary>
 public class DataOnlyHoistingTests
 {
@@ -67,13 +69,58 @@ public class DataOnlyHoistingTests
     }
 
     [Fact]
-    public void Each_minibatch_gets_its_own_data_only_values()
+    public void Session_recomputes_the_data_only_part_when_the_data_change()
+    {
+        var model = Digits();
+        var layout = ParameterLayout.FromModel(model);
+        var prepared = DigitsRows(32).Prepare(model, Categorical.Likelihood);
+        var first = prepared.Rows(0, 16);
+        var second = prepared.Rows(16, 16);
+        var hoistedGraph = DensityGraphBuilder.Build(model, layout, Categorical, first, 1.0, ignoredTargets: false);
+        var plainGraph = DensityGraphBuilder.Build(model, layout, Categorical, first, 1.0, ignoredTargets: false, hoistLimitBytes: 0);
+        Assert.NotNull(hoistedGraph.DataOnly);
+        using var hoisted = new GraphSession(hoistedGraph, new OrtLogDensityOptions());
+        using var plain = new GraphSession(plainGraph, new OrtLogDensityOptions());
+        var firstValues = Wrap(hoistedGraph, first);
+        var secondValues = Wrap(hoistedGraph, second);
+        var theta = layout.ReadInitialTheta(model);
+        (double, float[]) Run(GraphSession session)
+        {
+            var gradient = new float[layout.Dimension];
+            return (session.Run(theta, gradient, 1f, 1f), gradient);
+        }
+        try
+        {
+            foreach (var values in new[] { firstValues, secondValues, firstValues })
+            {
+                hoisted.SetData(values);
+                plain.SetData(values);
+                AssertSame(Run(plain), Run(hoisted));
+            }
+            var before = Run(hoisted);
+            // The second batch's rows copied into the bound first batch's arrays: the same values, new contents.
+            foreach (var (name, array) in second)
+                Array.Copy(array.Data, first[name].Data, array.Data.Length);
+            hoisted.DataChanged();
+            plain.DataChanged();
+            var after = Run(hoisted);
+            AssertSame(Run(plain), after);
+            Assert.True(Distance(before.Item2, after.Item2) > 1e-3 * VectorMath.Norm(before.Item2), "the batches' gradients should differ");
+        }
+        finally
+        {
+            foreach (var v in firstValues.Concat(secondValues)) v.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Minibatch_densities_do_not_hoist_and_match_a_fresh_density_per_batch()
     {
         var model = Digits();
         const int n = 64, b = 16;
         var data = DigitsRows(n);
         using var hoisted = OrtLogDensity.Create(model, data, Categorical, new OrtLogDensityOptions { BatchSize = b, MinibatchRandom = new ChainRandom(5) });
-        Assert.NotNull(hoisted.Graph.DataOnly);
+        Assert.Null(hoisted.Graph.DataOnly);
         var feeder = new MinibatchFeeder(n, b, new ChainRandom(5)); // the same batches
         var prepared = data.Prepare(model, Categorical.Likelihood);
         var theta = hoisted.InitialTheta;
@@ -123,6 +170,9 @@ public class DataOnlyHoistingTests
         Assert.DoesNotContain(limited.Graph.Model.Graph.Node, n => n.OpType == "Gemm" && n.Input.Any(i => part.Values.Any(v => v.Name == i)));
         AssertSame(Evaluate(plain, plain.InitialTheta, exact: false), Evaluate(limited, plain.InitialTheta, exact: false));
     }
+
+    private static OrtValue[] Wrap(DensityGraph graph, IReadOnlyDictionary<string, NpyArray> rows) =>
+        graph.DataInputs.Select(d => OrtTensors.Wrap(rows[d.Name].Data, d.Shape)).ToArray();
 
     private static (double Value, float[] Gradient) Evaluate(OrtLogDensity density, float[] theta, bool exact)
     {
