@@ -54,6 +54,10 @@ internal static class DenseDrawGraph
         graph.Input.Clear();
         graph.Input.Add(source.Input.Where(i => !viewNames.Contains(i.Name)));
         graph.Initializer.Add(translation.Initializers);
+        // Shared initializers only the original layers read (a Reshape's shape that became a no-op): ORT would warn.
+        var read = translation.Nodes.SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
+        for (var i = graph.Initializer.Count - 1; i >= 0; i--)
+            if (!read.Contains(graph.Initializer[i].Name)) graph.Initializer.RemoveAt(i);
         graph.ValueInfo.Clear();
         graph.ValueInfo.Add(source.ValueInfo.Where(v => translation.Shared.Contains(v.Name)));
         graph.Output.Clear();
