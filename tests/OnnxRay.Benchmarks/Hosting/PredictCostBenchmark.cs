@@ -23,8 +23,8 @@ namespace OnnxRay.Benchmarks.Hosting;
 /// predictor gets it). Against it, RunPosterior.Predict with the same M draws (aggregation included): "shared" = one
 /// session with the weights as graph inputs (any draw source), "resident" = one session per draw with the weights as
 /// constants (what a serving host uses within its memory budget), once per --draws-per-session G (G draws in one
-/// session, one run per group) and per --batch-draws (true: first Conv layers batched over the group's draws,
-/// BatchedDrawGraph; false: side-by-side copies of the graph only). Parallelism 1 is timed on the calling thread's CPU
+/// session, one run per group) and per --batch-draws (true: a dense network as one chain over the group's draws,
+/// DenseDrawGraph, else first Conv layers batched over them, BatchedDrawGraph; false: side-by-side copies of the graph only). Parallelism 1 is timed on the calling thread's CPU
 /// clock (everything runs on it); parallelism p &gt; 1 against the M runs spread over p threads, on the wall clock and
 /// on the process CPU clock. The three sides run back to back in every repeat; medians over repeats. Then the HTTP
 /// service's latency for single-example requests over loopback (--requests 0 skips it).

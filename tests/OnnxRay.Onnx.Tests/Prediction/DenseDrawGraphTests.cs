@@ -30,6 +30,10 @@ public sealed class DenseDrawGraphTests
         return info;
     }
 
+    /// <summary>A float output of unspecified shape.</summary>
+    private static ValueInfoProto FloatOutput(string name) =>
+        new() { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1 } } };
+
     private static AttributeProto Int(string name, long value) => Autodiff.Attr.Int(name, value);
 
     /// <summary>
@@ -61,7 +65,7 @@ public sealed class DenseDrawGraphTests
             Node("Mul", ["p", "cw"], ["y"]),
             .. extra ?? [],
         ];
-        var proto = Model(17, nodes, [BatchInfo("x", 2, 3)], [new ValueInfoProto { Name = output, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1 } } }],
+        var proto = Model(17, nodes, [BatchInfo("x", 2, 3)], [FloatOutput(output)],
         [
             TensorData.FromFloats("w1", [8, 6], Values(48)), TensorData.FromFloats("b1", [8], Values(8)),
             TensorData.FromFloats("w2", [8, 7], Values(56)), TensorData.FromFloats("b2", [7], Values(7)),
@@ -84,7 +88,7 @@ public sealed class DenseDrawGraphTests
                 Node("MatMul", ["x", "w1"], ["m1"]), Node("Add", ["b1", "m1"], ["h1"]), Node("Sigmoid", ["h1"], ["a1"]),
                 Node("Gemm", ["a1", "w2", "b2"], ["y"], Int("transB", 1)),
             ],
-            [BatchInfo("x", 4)], [new ValueInfoProto { Name = "y", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1 } } }],
+            [BatchInfo("x", 4)], [FloatOutput("y")],
             [TensorData.FromFloats("w1", [4, 6], Values(24)), TensorData.FromFloats("b1", [6], Values(6)), TensorData.FromFloats("w2", [1, 6], Values(6)), TensorData.FromFloats("b2", [1], [0.3f])]);
         return ModelNormalizer.Normalize(new OnnxModel(proto, "matmul_first.onnx", null));
     }
@@ -156,7 +160,7 @@ public sealed class DenseDrawGraphTests
                 Node("Gemm", ["a1", "w2", "b2"], ["h2"], Int("transB", 1)), Node("Relu", ["h2"], ["a2"]),
                 Node("Gemm", ["a2", "w3", "b3"], ["y"], Int("transB", 1)),
             ],
-            [BatchInfo("x", 4)], [new ValueInfoProto { Name = "y", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1 } } }],
+            [BatchInfo("x", 4)], [FloatOutput("y")],
             [
                 TensorData.FromFloats("w1", [80, 4], Values(320)), TensorData.FromFloats("b1", [80], Values(80)),
                 TensorData.FromFloats("w2", [80, 80], Values(6400)), TensorData.FromFloats("b2", [80], Values(80)),
