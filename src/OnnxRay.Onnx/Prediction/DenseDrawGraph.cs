@@ -12,15 +12,18 @@ namespace OnnxRay.Onnx.Prediction;
 /// the shared data once as one Gemm with the G draws' weights side by side (<c>[G·N, K] × xᵀ → [G·N, B]</c>, bias and
 /// activation fused by ORT), the next layers are batched MatMuls in feature-major form (<c>[G, N, K] × [G, K, B]</c>,
 /// so no transpose between layers), and the output is one tensor <c>[G, B, …]</c> whose slice j is draw j's output
-/// (<see cref="StackedOutputName"/>). The draws' weights are constants laid out at build time. Measured against
-/// renamed copies (8 draws, one thread, ORT thread CPU time, per-example multiply-adds of the layers after the first
-/// in brackets): boston_mlp 13→50→1 [50] 0.52–0.61× at batch 256 and 0.37–0.47× at batch 32; 13→50→50→1 [2,550]
-/// 0.73×/0.78×; 13→100→100→1 [10,100] 0.89×/0.82×; 13→64→64→32→3 [6,240] 1.0×/0.93×; 32→128→64→10 [8,832]
-/// 1.04×/0.95×; 64→256→256→10 [68k] 1.29×/1.05×. The later layers are where it loses: a batched MatMul's weights
-/// are not pre-packed by ORT (only 2-D ones are) and each bias Add and activation is a pass of its own, where the
-/// copies' Gemms fuse them; so graphs whose later layers cost more than <see cref="MaxLaterMultiplyAdds"/> per
-/// example keep the copies. Splitting the stacked output into per-draw graph outputs (Split + Squeeze) cost more than
-/// the copies at batch 32, so the runner slices it instead.
+/// (<see cref="StackedOutputName"/>). The draws' weights are constants laid out at build time. A layer whose output
+/// reaches only later layers through ops that keep 1 (Relu and the like) writes one more row of ones per draw, so the
+/// next layer's bias rides in its MatMul as one more weight column instead of a separate Add.
+/// Measured against renamed copies (8 draws, one thread, ORT thread CPU time at load 8–14, batch 256 / batch 32,
+/// per-example multiply-adds of the layers after the first in brackets), without the ones rows: boston_mlp 13→50→1
+/// [50] 0.52–0.61× / 0.37–0.47×; 13→50→50→1 [2,550] 0.73× / 0.78×; 13→100→100→1 [10,100] 0.89× / 0.82×;
+/// 13→64→64→32→3 [6,240] 1.0× / 0.93×; 32→128→64→10 [8,832] 1.04× / 0.95×; 64→256→256→10 [68k] 1.29× / 1.05×; with
+/// them 13→100→100→1 0.84× / 0.72×, 13→64→64→32→3 1.0× / 0.60×, 32→128→64→10 1.03× / 0.83×, 64→256→256→10
+/// 1.23× / 0.87×. The later layers are where it loses: a batched MatMul's weights are not pre-packed by ORT (only 2-D
+/// ones are) and each activation is a pass of its own, where the copies' Gemms fuse it; so graphs whose later layers
+/// cost more than <see cref="MaxLaterMultiplyAdds"/> per example keep the copies. Splitting the stacked output into
+/// per-draw graph outputs (Split + Squeeze) cost more than the copies at batch 32, so the runner slices it instead.
 /// </summary>
 internal static class DenseDrawGraph
 {
@@ -81,8 +84,17 @@ internal static class DenseDrawGraph
         BatchMajor,
     }
 
-    /// <summary>A translated value: its name in the new graph, layout and feature count N.</summary>
-    private readonly record struct Activation(string Name, Form Form, long Features);
+    /// <summary>
+    /// A translated value: its name in the new graph, layout and feature count N; with <paramref name="Ones"/>, each draw's
+    /// block has one more feature row of ones, which carries the next layer's bias through its MatMul (no Add).
+    /// </summary>
+    private readonly record struct Activation(string Name, Form Form, long Features, bool Ones = false)
+    {
+        public long Rows => Features + (Ones ? 1 : 0);
+    }
+
+    /// <summary>Ops that map 1 to 1 (a ones row passes through them unchanged).</summary>
+    private static readonly HashSet<string> KeepOne = new(StringComparer.Ordinal) { "Relu", "LeakyRelu", "Elu", "Identity", "Dropout", "Flatten", "Reshape" };
 
     /// <summary>Walks the graph once, emitting the chain; with no θ (<see cref="WhyNot"/>) only decides whether it can.</summary>
     private sealed class Translation
@@ -95,6 +107,9 @@ internal static class DenseDrawGraph
         private readonly Dictionary<string, Activation> _activations = new(StringComparer.Ordinal);
         private readonly Dictionary<(string, Form), string> _converted = new();
         private long _laterMultiplyAdds;
+        private readonly ILookup<string, NodeProto> _consumers;
+        private readonly string _output;
+        private readonly Dictionary<string, bool> _carriesOnes = new(StringComparer.Ordinal);
 
         public Translation(GraphProto graph, IReadOnlyList<ThetaView> views, IReadOnlyList<float[]>? thetas, string output)
         {
@@ -104,6 +119,8 @@ internal static class DenseDrawGraph
             _initializers = graph.Initializer.ToDictionary(i => i.Name, StringComparer.Ordinal);
             foreach (var info in graph.Input.Concat(graph.ValueInfo).Where(i => i.Type?.TensorType?.Shape is not null))
                 _ranks[info.Name] = info.Type.TensorType.Shape.Dim.Count;
+            _consumers = graph.Node.SelectMany(n => n.Input.Distinct().Select(i => (i, n))).ToLookup(p => p.i, p => p.n, StringComparer.Ordinal);
+            _output = output;
             Shared = graph.Input.Select(i => i.Name).Where(n => !_viewByName.ContainsKey(n))
                 .Concat(_initializers.Keys).Append("").ToHashSet(StringComparer.Ordinal);
             Failure = Translate(graph, output);
@@ -151,6 +168,21 @@ internal static class DenseDrawGraph
             return null;
         }
 
+        /// <summary>
+        /// Whether a layer's output <paramref name="value"/> should carry a ones row: everything that reads it is a later
+        /// layer, or an op that keeps 1 (<see cref="KeepOne"/>) on the way to one, and it is not the output.
+        /// </summary>
+        private bool CarriesOnes(string value)
+        {
+            if (_carriesOnes.TryGetValue(value, out var known)) return known;
+            var consumers = _consumers[value].ToList();
+            var carries = value != _output && consumers.Count > 0 && consumers.All(c =>
+                c.Domain.Length == 0 && c.Input[0] == value && !c.Input.Skip(1).Contains(value) &&
+                (c.OpType is "Gemm" or "MatMul" || (KeepOne.Contains(c.OpType) && c.Output.Count(o => o.Length > 0) == 1 && CarriesOnes(c.Output[0]))));
+            _carriesOnes[value] = carries;
+            return carries;
+        }
+
         /// <summary>Gemm (transA 0, alpha and beta 1) or MatMul with a weight [K, N] (or [N, K] with transB) and an optional bias.</summary>
         private string? Dense(NodeProto node)
         {
@@ -166,36 +198,57 @@ internal static class DenseDrawGraph
             var bias = isGemm && node.Input.Count > 2 && node.Input[2].Length > 0 ? node.Input[2] : null;
             if (bias is not null && !IsPerFeature(bias, n)) return $"its bias '{bias}' is not one value or {n} values per output feature";
 
-            // Each draw's weight as [N, K] (the output features as rows).
-            float[] Rows(int j)
+            var input = node.Input[0];
+            var first = Shared.Contains(input);
+            var activation = default(Activation);
+            if (!first && !_activations.TryGetValue(input, out activation)) return $"its input '{input}' is not an activation of the chain";
+            if (!first && activation.Features != k) return $"its input has {activation.Features} features, the weight {k}";
+            var result = new Activation(Prefix + node.Output[0], first ? Form.Wide : Form.Stacked, n, CarriesOnes(node.Output[0]));
+            var foldBias = activation.Ones;
+            var columns = k + (foldBias ? 1 : 0);
+
+            // Draw j's bias per output row: the layer's own (or 0), and 1 for the ones row.
+            float[] Bias(int j)
             {
-                var w = DrawValues(weight, j);
-                if (transposed) return w;
-                var rows = new float[w.Length];
-                for (var r = 0; r < k; r++)
-                for (var c = 0; c < n; c++)
-                    rows[c * k + r] = w[r * n + c];
-                return rows;
+                var values = new float[result.Rows];
+                if (bias is not null) PerFeature(bias, n, j).CopyTo(values, 0);
+                if (result.Ones) values[n] = 1;
+                return values;
             }
 
-            var input = node.Input[0];
-            var name = Prefix + node.Output[0];
-            if (Shared.Contains(input))
+            // Draw j's weight as [rows, K] (the output features as rows), with the bias as one more column where the input
+            // carries a ones row, and a zero row (bias 1) for this layer's own ones row.
+            float[] Weight(int j)
+            {
+                var w = DrawValues(weight, j);
+                var values = new float[result.Rows * columns];
+                for (var r = 0; r < n; r++)
+                for (var c = 0; c < k; c++)
+                    values[r * columns + c] = transposed ? w[r * k + c] : w[c * n + r];
+                if (foldBias)
+                {
+                    var b = Bias(j);
+                    for (var r = 0; r < result.Rows; r++) values[r * columns + k] = b[r];
+                }
+                return values;
+            }
+
+            if (first)
             {
                 // The first layer: one Gemm over the shared data with every draw's rows stacked, [G·N, K] × xᵀ.
                 if (!isGemm && (!_ranks.TryGetValue(input, out var rank) || rank != 2)) return $"its input '{input}' is not known to be 2-D";
-                var gemm = NewNode("Gemm", [Constant(name + "/weight", [_draws * n, k], Rows), input], name, Attr.Int("transB", 1));
-                if (bias is not null) gemm.Input.Add(Constant(name + "/bias", [_draws * n, 1], j => PerFeature(bias, n, j)));
-                _activations[node.Output[0]] = new Activation(name, Form.Wide, n);
-                return null;
+                var gemm = NewNode("Gemm", [Constant(result.Name + "/weight", [_draws * result.Rows, k], Weight), input], result.Name, Attr.Int("transB", 1));
+                if (bias is not null || result.Ones) gemm.Input.Add(Constant(result.Name + "/bias", [_draws * result.Rows, 1], Bias));
             }
-            if (!_activations.TryGetValue(input, out var activation)) return $"its input '{input}' is not an activation of the chain";
-            if (activation.Features != k) return $"its input has {activation.Features} features, the weight {k}";
-            _laterMultiplyAdds += n * k;
-            var product = bias is null ? name : name + "/product";
-            NewNode("MatMul", [Constant(name + "/weight", [_draws, n, k], Rows), Convert(activation, Form.Stacked)], product);
-            if (bias is not null) NewNode("Add", [product, Constant(name + "/bias", [_draws, n, 1], j => PerFeature(bias, n, j))], name);
-            _activations[node.Output[0]] = new Activation(name, Form.Stacked, n);
+            else
+            {
+                _laterMultiplyAdds += n * k;
+                var addBias = !foldBias && (bias is not null || result.Ones);
+                var product = addBias ? result.Name + "/product" : result.Name;
+                NewNode("MatMul", [Constant(result.Name + "/weight", [_draws, result.Rows, columns], Weight), Convert(activation, Form.Stacked)], product);
+                if (addBias) NewNode("Add", [product, Constant(result.Name + "/bias", [_draws, result.Rows, 1], Bias)], result.Name);
+            }
+            _activations[node.Output[0]] = result;
             return null;
         }
 
@@ -293,12 +346,13 @@ internal static class DenseDrawGraph
             if (activation.Form == form) return activation.Name;
             if (form == Form.Wide) throw new InvalidOperationException("The chain never goes back to the wide form.");
             if (_converted.TryGetValue((activation.Name, form), out var done)) return done;
+            if (activation.Ones && form == Form.BatchMajor) throw new InvalidOperationException("A ones row only feeds later layers.");
             var n = activation.Features;
             var name = $"{activation.Name}/{form}";
             if (activation.Form == Form.Wide)
             {
                 var stacked = $"{activation.Name}/{Form.Stacked}";
-                NewNode("Reshape", [activation.Name, Shape(stacked, [_draws, n, -1])], stacked);
+                NewNode("Reshape", [activation.Name, Shape(stacked, [_draws, activation.Rows, -1])], stacked);
                 _converted[(activation.Name, Form.Stacked)] = stacked;
                 if (form == Form.Stacked) return stacked;
                 name = Convert(activation with { Name = stacked, Form = Form.Stacked }, form);

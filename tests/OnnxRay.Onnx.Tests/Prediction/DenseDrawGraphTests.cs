@@ -99,8 +99,8 @@ public sealed class DenseDrawGraphTests
     public void The_bundled_mlp_runs_as_one_chain_and_every_draw_gets_its_own_sessions_output(int rows)
     {
         var graph = DrawGroupCheck.Check(Bundled("boston_mlp"), batched: true, Draws, Tolerance, rows);
-        // Gemm, Relu, Reshape to [G, N, B], MatMul, Add, Reshape to [G, B, 1]: none per draw.
-        Assert.Equal(["Gemm", "Relu", "Reshape", "MatMul", "Add", "Reshape"], graph.Node.Select(n => n.OpType));
+        // Gemm, Relu, Reshape to [G, N + 1, B], MatMul (the bias folded in through the ones row), Reshape to [G, B, 1].
+        Assert.Equal(["Gemm", "Relu", "Reshape", "MatMul", "Reshape"], graph.Node.Select(n => n.OpType));
         Assert.Equal([DenseDrawGraph.StackedOutputName("y")], graph.Output.Select(o => o.Name));
     }
 
@@ -114,6 +114,30 @@ public sealed class DenseDrawGraphTests
         Assert.Equal(4, graph.Node.Count(n => n.OpType is "Gemm" or "MatMul"));
         // The Reshape to [0, −1] became nothing, and its shape constant went with it.
         Assert.DoesNotContain(graph.Initializer, i => i.Name == "keep");
+    }
+
+    [Fact]
+    public void Biases_ride_a_ones_row_through_ops_that_keep_one_and_need_no_add()
+    {
+        // x [B, 5] → Gemm without bias → LeakyRelu → Flatten → MatMul → Relu → Gemm (no transB) → Elu → Identity → Gemm to 2.
+        var random = new Random(14);
+        float[] Values(int n) => Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var proto = Model(17,
+            [
+                Node("Gemm", ["x", "w1"], ["h1"], Int("transB", 1)), Node("LeakyRelu", ["h1"], ["a1"]), Node("Flatten", ["a1"], ["f1"]),
+                Node("MatMul", ["f1", "w2"], ["h2"]), Node("Relu", ["h2"], ["a2"]),
+                Node("Gemm", ["a2", "w3", "b3"], ["h3"]), Node("Elu", ["h3"], ["a3"]), Node("Identity", ["a3"], ["i3"]),
+                Node("Gemm", ["i3", "w4", "b4"], ["y"], Int("transB", 1)),
+            ],
+            [BatchInfo("x", 5)], [FloatOutput("y")],
+            [
+                TensorData.FromFloats("w1", [6, 5], Values(30)), TensorData.FromFloats("w2", [6, 4], Values(24)),
+                TensorData.FromFloats("w3", [4, 4], Values(16)), TensorData.FromFloats("b3", [4], Values(4)),
+                TensorData.FromFloats("w4", [2, 4], Values(8)), TensorData.FromFloats("b4", [2], Values(2)),
+            ]);
+        var graph = DrawGroupCheck.Check(ModelNormalizer.Normalize(new OnnxModel(proto, "ones.onnx", null)), batched: true, Draws, Tolerance, rows: 4);
+        Assert.DoesNotContain(graph.Node, n => n.OpType == "Add");
+        Assert.Equal(4, graph.Node.Count(n => n.OpType is "Gemm" or "MatMul"));
     }
 
     [Fact]
