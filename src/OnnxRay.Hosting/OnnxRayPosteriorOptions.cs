@@ -41,9 +41,10 @@ public sealed class OnnxRayPosteriorOptions
     public int ResidentDrawsPerSession { get; set; } = 8;
 
     /// <summary>
-    /// A session's draws run a first Conv on the request's data as one kernel with their filters stacked (and the
-    /// activations and pooling after it); false = side-by-side copies of the forward graph only. Outputs agree to
-    /// float rounding either way.
+    /// A session's draws run together: a dense network (Gemm/MatMul layers, elementwise ops, softmax head) whole as
+    /// one chain over a draw axis; otherwise a first Conv on the request's data as one kernel with their filters
+    /// stacked (and the activations and pooling after it); false = side-by-side copies of the forward graph only.
+    /// Outputs agree to float rounding either way.
     /// </summary>
     public bool BatchResidentDraws { get; set; } = true;
 
