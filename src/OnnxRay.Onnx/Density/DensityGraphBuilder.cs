@@ -145,6 +145,8 @@ public static class DensityGraphBuilder
             engine.Run();
             gradientSlices = EmitGradientSlices(graph, emitter, names, engine, layout);
         }
+        // Convs whose filter is not a constant (θ views, flipped filters) on the blocked CPU kernels, where they pay.
+        if (cpuKernels && NchwcKernels.BlockSize is { } block) NchwcConvLowering.Apply(emitter, block);
         graph.ValueInfo.Clear();
         if (graph.Node.Any(n => n.Domain == NchwcKernels.Domain) && proto.OpsetImport.All(o => o.Domain != NchwcKernels.Domain))
             proto.OpsetImport.Add(new OperatorSetIdProto { Domain = NchwcKernels.Domain, Version = 1 });
