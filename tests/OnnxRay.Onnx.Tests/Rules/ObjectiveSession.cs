@@ -26,8 +26,9 @@ public sealed class ObjectiveSession : IDisposable
     /// <param name="weights">r, shaped like the output.</param>
     /// <param name="selection">θ tensors (null: the default parameter set).</param>
     /// <param name="hoistLimitBytes">See <see cref="OrtLogDensityOptions.HoistLimitBytes"/> (0: no data-only part, the forms for inputs that are not data).</param>
+    /// <param name="cpuKernels">False: standard ops only, no NCHWc kernels (see <see cref="DensityGraphBuilder.Build"/>).</param>
     public ObjectiveSession(OnnxModel model, string output, IReadOnlyDictionary<string, NpyArray> data, NpyArray weights, ParameterSelection? selection = null,
-        long hoistLimitBytes = DataOnlyPart.DefaultLimitBytes)
+        long hoistLimitBytes = DataOnlyPart.DefaultLimitBytes, bool cpuKernels = true)
     {
         var proto = model.Proto.Clone();
         var graph = proto.Graph;
@@ -44,7 +45,7 @@ public sealed class ObjectiveSession : IDisposable
         var batch = new Dictionary<string, NpyArray>(data, StringComparer.Ordinal) { [WeightInput] = weights };
         Layout = ParameterLayout.FromModel(augmented, selection, outputNames: [ObjectiveOutput]);
         InitialTheta = Layout.ReadInitialTheta(augmented);
-        Graph = DensityGraphBuilder.Build(augmented, Layout, DensityOptions.Parse("output:" + ObjectiveOutput), batch, 1.0, hoistLimitBytes: hoistLimitBytes);
+        Graph = DensityGraphBuilder.Build(augmented, Layout, DensityOptions.Parse("output:" + ObjectiveOutput), batch, 1.0, cpuKernels: cpuKernels, hoistLimitBytes: hoistLimitBytes);
         _session = new GraphSession(Graph, new OrtLogDensityOptions());
         _data = Graph.DataInputs.Select(d => OrtTensors.Wrap(batch[d.Name])).ToArray();
         _session.SetData(_data);

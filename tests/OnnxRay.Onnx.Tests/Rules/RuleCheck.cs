@@ -46,7 +46,8 @@ public static class RuleCheck
     /// <summary>∂/∂x Σ seed ⊙ output for each x in <paramref name="wrt"/>, from the engine's density graph.</summary>
     /// <param name="inspect">called with the density graph, for tests that check which form a rule emitted</param>
     public static Dictionary<string, TestTensor> EngineGradients(ModelProto model, IReadOnlyDictionary<string, TestTensor> feeds,
-        IReadOnlyList<string> wrt, string output, TestTensor seed, Action<DensityGraph>? inspect = null, long hoistLimitBytes = DataOnlyPart.DefaultLimitBytes)
+        IReadOnlyList<string> wrt, string output, TestTensor seed, Action<DensityGraph>? inspect = null, long hoistLimitBytes = DataOnlyPart.DefaultLimitBytes,
+        bool cpuKernels = true)
     {
         // The inputs to differentiate become initializers (θ); the rest stay data inputs.
         var proto = model.Clone();
@@ -62,7 +63,7 @@ public static class RuleCheck
             proto.Graph.Input.Remove(input);
         }
         using var session = new ObjectiveSession(new OnnxModel(proto, "rule-test.onnx", null), output, data,
-            NpyArray.FromFloats(seed.ToFloats(), seed.Shape), ParameterSelection.Parse(string.Join(",", wrt)), hoistLimitBytes);
+            NpyArray.FromFloats(seed.ToFloats(), seed.Shape), ParameterSelection.Parse(string.Join(",", wrt)), hoistLimitBytes, cpuKernels);
         inspect?.Invoke(session.Graph);
         var byTensor = session.GradientByTensor(session.InitialTheta);
         return wrt.ToDictionary(n => n, n => new TestTensor(feeds[n].Shape, byTensor[n].Select(v => (double)v).ToArray()), StringComparer.Ordinal);
