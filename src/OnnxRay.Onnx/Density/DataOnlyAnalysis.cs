@@ -4,8 +4,9 @@ namespace OnnxRay.Onnx.Density;
 
 /// <summary>
 /// Which values of a graph depend only on its data inputs and constants (initializers that are not also graph inputs,
-/// Constant nodes): not on θ's views, not on the coefficient inputs, not on a random op. They take the same value in
-/// every run on the same data, so a runner may compute them once per batch (<see cref="DataOnlyPart"/>).
+/// Constant nodes, the static shapes of its values): not on θ's views, not on the coefficient inputs, not on a random
+/// op. They take the same value in every run on the same data, so a runner may compute them once per batch
+/// (<see cref="DataOnlyPart"/>).
 /// </summary>
 internal sealed class DataOnlyAnalysis
 {
@@ -33,6 +34,12 @@ internal sealed class DataOnlyAnalysis
         foreach (var node in graph.Node)
         {
             if (!IsDeterministic(node)) continue;
+            if (node.OpType is "Shape" or "Size" && node.Input.Count > 0 && (a._data.Contains(node.Input[0]) || a._constant.Contains(node.Input[0])))
+            {
+                // Density graphs have static shapes: ORT folds what follows from them, which a hoisted value would prevent.
+                foreach (var output in node.Output) a._constant.Add(output);
+                continue;
+            }
             var fromData = false;
             var allKnown = true;
             foreach (var input in node.Input)

@@ -43,11 +43,11 @@ public sealed class DataOnlyPart
     public int NodeCount => _hoisted.Count;
 
     /// <summary>
-    /// Chooses what to hoist out of <paramref name="graph"/> (complete: outputs set): every node computed from the data
+    /// Chooses what to hoist out of <paramref name="model"/> (complete: outputs set): every node computed from the data
     /// alone that is not a mere view op (<see cref="ViewOps"/>, kept in the main graph unless a hoisted node needs it),
     /// none that yields a graph output, and no hoisted tensor above <paramref name="limitBytes"/>. Null when nothing but
     /// views would be hoisted, so small graphs do not pay a second run. <paramref name="typeOf"/> gives a value's static
-    /// type (null when unknown: then a probe of the data-only nodes on <paramref name="batch"/> finds it).
+    /// type (null when unknown: then <paramref name="probe"/>, a shape probe of the data-only nodes on the batch, finds it).
     /// </summary>
     internal static DataOnlyPart? Plan(ModelProto model, IReadOnlyList<DataInput> dataInputs, Func<string, StaticValue?> typeOf, long limitBytes,
         Func<ModelProto, ValueInfoTable> probe)

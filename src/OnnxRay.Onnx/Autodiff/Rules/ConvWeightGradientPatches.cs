@@ -16,7 +16,7 @@ internal static class ConvWeightGradientPatches
     /// its limit (<see cref="GradientContext.HoistLimitBytes"/>).
     /// </summary>
     public static bool Applies(GradientContext ctx, string input, long[] inputShape, long[] outputShape, ConvGeometry geometry) =>
-        geometry.SpatialRank == 2 && ctx.HoistLimitBytes is { } limit && ctx.ElementType(input) == OnnxType.Float && ctx.IsDataOnly(input)
+        geometry.SpatialRank == 2 && ctx.HoistLimitBytes is { } limit && ctx.IsDataOnly(input) && ctx.ElementType(input) == OnnxType.Float
         && PatchElements(inputShape, outputShape, geometry) * sizeof(float) <= limit;
 
     /// <summary>Returns W̄ of shape [C_out, C_in/G, kh, kw].</summary>
