@@ -45,8 +45,9 @@ public abstract class GradientContext
     public abstract string[] OpMulti(string opType, IReadOnlyList<string> inputs, int outputCount, params AttributeProto[] attributes);
 
     /// <summary>
-    /// Appends one node of a non-default operator domain (ORT's <see cref="NchwcKernels"/>), whose output
-    /// shape the rule states, and returns its output name.
+    /// Appends one node whose output shape the rule states (recorded for later passes such as
+    /// <see cref="NchwcConvLowering"/>), of any operator domain ("" for standard ops, or ORT's <see cref="NchwcKernels"/>),
+    /// and returns its output name.
     /// </summary>
     public abstract string DomainOp(string domain, string opType, IReadOnlyList<string> inputs, long[] outputShape, int elementType, params AttributeProto[] attributes);
 

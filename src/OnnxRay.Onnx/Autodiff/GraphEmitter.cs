@@ -54,7 +54,7 @@ public sealed class GraphEmitter
         return outputs;
     }
 
-    /// <summary>Appends a one-output node of operator domain <paramref name="domain"/> whose output shape the caller knows.</summary>
+    /// <summary>Appends a one-output node of operator domain <paramref name="domain"/> ("" for standard ops) whose output shape the caller knows (recorded for later passes).</summary>
     public string DomainOp(string domain, string opType, IReadOnlyList<string> inputs, long[] outputShape, int elementType, params AttributeProto[] attributes)
     {
         var node = new NodeProto { OpType = opType, Domain = domain, Name = Names.Next(opType) };
