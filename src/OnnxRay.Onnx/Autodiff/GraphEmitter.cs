@@ -166,14 +166,9 @@ public sealed class GraphEmitter
     /// <summary>A float vector of <paramref name="length"/> ones; one initializer per length.</summary>
     private string Ones(long length)
     {
-        if (_onesConstants.TryGetValue(length, out var existing)) return existing;
-        var t = new TensorProto { Name = Names.Next("ones"), DataType = OnnxType.Float };
-        t.Dims.Add(length);
-        t.FloatData.AddRange(Enumerable.Repeat(1f, checked((int)length)));
-        Graph.Initializer.Add(t);
-        Types.Set(t.Name, [length], OnnxType.Float);
-        _onesConstants[length] = t.Name;
-        return t.Name;
+        if (!_onesConstants.TryGetValue(length, out var name))
+            _onesConstants[length] = name = Const(IO.TensorData.FromFloats("", [length], Enumerable.Repeat(1f, checked((int)length)).ToArray()));
+        return name;
     }
 
     /// <summary>Reshape to a static shape (emits nothing when the known shape already matches).</summary>
