@@ -1,4 +1,5 @@
 using OnnxRay.Onnx.Autodiff.Rules;
+using OnnxRay.Onnx.IO;
 using OnnxRay.Onnx.Protobuf;
 
 namespace OnnxRay.Onnx.Autodiff;
@@ -47,38 +48,31 @@ public static class NchwcConvLowering
         var constants = graph.Initializer.Select(i => i.Name)
             .Concat(graph.Node.Where(n => n.OpType == "Constant").SelectMany(n => n.Output))
             .ToHashSet(StringComparer.Ordinal);
-        var consumers = new Dictionary<string, List<NodeProto>>(StringComparer.Ordinal);
-        foreach (var node in graph.Node)
-            foreach (var input in node.Input)
-                if (input.Length > 0)
-                {
-                    if (!consumers.TryGetValue(input, out var list)) consumers[input] = list = [];
-                    list.Add(node);
-                }
+        var consumers = ValueConsumers.Of(graph);
         var graphOutputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
 
-        var lowered = new List<NodeProto>(graph.Node.Count);
+        // The nodes are appended again in order; the emitter appends each lowered Conv's nodes in its place.
+        var original = graph.Node.ToList();
+        graph.Node.Clear();
         var fusedRelus = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
         int count = 0;
-        foreach (var node in graph.Node)
+        foreach (var node in original)
         {
             if (fusedRelus.Contains(node)) continue;
             if (Plan(emitter, node, constants, block) is not { } plan)
             {
-                lowered.Add(node);
+                graph.Node.Add(node);
                 continue;
             }
             // Relu fused only when nothing else reads the pre-activation value.
             var output = node.Output[0];
             NodeProto? relu = null;
-            if (!graphOutputs.Contains(output) && consumers.GetValueOrDefault(output) is [{ OpType: "Relu", Domain: "" or "ai.onnx" } only])
-                relu = only;
+            if (!graphOutputs.Contains(output) && consumers[output].ToArray() is [var only] && original[only] is { OpType: "Relu", Domain: "" or "ai.onnx" } reader)
+                relu = reader;
             if (relu is not null) fusedRelus.Add(relu);
-            Emit(emitter, node, plan, relu?.Output[0], block, lowered);
+            Emit(emitter, node, plan, relu?.Output[0], block);
             count++;
         }
-        graph.Node.Clear();
-        graph.Node.AddRange(lowered);
         return count;
     }
 
@@ -118,7 +112,7 @@ public static class NchwcConvLowering
         return output;
     }
 
-    private static void Emit(GraphEmitter emitter, NodeProto conv, LoweringPlan plan, string? reluOutput, int block, List<NodeProto> nodes)
+    private static void Emit(GraphEmitter emitter, NodeProto conv, LoweringPlan plan, string? reluOutput, int block)
     {
         long channelsIn = plan.InputShape[1], channelsOut = plan.FilterShape[0];
         long padded = PaddedChannels(channelsOut, block);
@@ -126,17 +120,8 @@ public static class NchwcConvLowering
         long[] blockedShape = [padded, channelsIn, plan.FilterShape[2], plan.FilterShape[3]];
         long[] blockedOutput = [plan.OutputShape[0], padded, .. plan.OutputShape[2..]];
 
-        string Add(string opType, string domain, IReadOnlyList<string> inputs, long[] shape, params AttributeProto[] attributes)
-        {
-            var node = new NodeProto { OpType = opType, Domain = domain, Name = emitter.Names.Next(opType) };
-            node.Input.AddRange(inputs);
-            var output = emitter.Names.Next(opType.ToLowerInvariant());
-            node.Output.Add(output);
-            node.Attribute.AddRange(attributes);
-            nodes.Add(node);
-            emitter.Types.Set(output, shape, OnnxType.Float);
-            return output;
-        }
+        string Add(string opType, string domain, IReadOnlyList<string> inputs, long[] shape, params AttributeProto[] attributes) =>
+            emitter.DomainOp(domain, opType, inputs, shape, OnnxType.Float, attributes);
 
         string filter = conv.Input[1];
         if (padded > channelsOut)
@@ -171,16 +156,10 @@ public static class NchwcConvLowering
         reorder.Input.Add(blocked);
         reorder.Output.Add(reluOutput ?? conv.Output[0]);
         reorder.Attribute.Add(Attr.Int("channels", channelsOut));
-        nodes.Add(reorder);
+        emitter.Graph.Node.Add(reorder);
     }
 
     private static long PaddedChannels(long channels, int block) => (channels + block - 1) / block * block;
 
-    private static TensorProto Zeros(long[] shape)
-    {
-        var t = new TensorProto { DataType = OnnxType.Float };
-        t.Dims.AddRange(shape);
-        t.FloatData.AddRange(new float[shape.Aggregate(1L, (a, d) => a * d)]);
-        return t;
-    }
+    private static TensorProto Zeros(long[] shape) => TensorData.FromFloats("", shape, new float[shape.Aggregate(1L, (a, d) => a * d)]);
 }

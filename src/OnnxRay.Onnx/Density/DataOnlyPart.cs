@@ -60,10 +60,7 @@ public sealed class DataOnlyPart
         if (!nodes.Any(Hoistable)) return null;
 
         var graphOutputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
-        var consumers = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        for (var k = 0; k < nodes.Count; k++)
-            foreach (var input in nodes[k].Input)
-                if (input.Length > 0) (consumers.TryGetValue(input, out var list) ? list : consumers[input] = []).Add(k);
+        var consumers = ValueConsumers.Of(graph);
 
         ValueInfoTable? probed = null;
         StaticValue TypeOf(string value)
@@ -78,14 +75,14 @@ public sealed class DataOnlyPart
         // fits the limit; one that does not fit but feeds the prep model runs in both.
         var inPrep = new bool[nodes.Count];
         var inMain = new bool[nodes.Count];
-        bool ReadPerRun(string value) => consumers.TryGetValue(value, out var c) && c.Any(j => inMain[j]);
+        bool ReadPerRun(string value) => consumers[value].Any(j => inMain[j]);
         bool Fits(string value) => TypeOf(value) is var t && t.ElementCount * TensorData.ElementSize(t.ElementType) <= limitBytes;
         for (var k = nodes.Count - 1; k >= 0; k--)
         {
             var node = nodes[k];
             inMain[k] = true;
             if (!node.Output.Any(analysis.IsFromData) || node.Output.Any(graphOutputs.Contains)) continue;
-            var feedsPrep = node.Output.Any(o => consumers.TryGetValue(o, out var c) && c.Any(j => inPrep[j]));
+            var feedsPrep = node.Output.Any(o => consumers[o].Any(j => inPrep[j]));
             if (ViewOps.Contains(node.OpType) && !feedsPrep) continue;
             inPrep[k] = true;
             inMain[k] = !node.Output.Where(o => o.Length > 0 && ReadPerRun(o)).All(Fits);

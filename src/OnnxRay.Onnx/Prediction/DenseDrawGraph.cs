@@ -107,7 +107,8 @@ internal static class DenseDrawGraph
         private readonly Dictionary<string, Activation> _activations = new(StringComparer.Ordinal);
         private readonly Dictionary<(string, Form), string> _converted = new();
         private long _laterMultiplyAdds;
-        private readonly ILookup<string, NodeProto> _consumers;
+        private readonly GraphProto _graph;
+        private readonly ILookup<string, int> _consumers;
         private readonly string _output;
         private readonly Dictionary<string, bool> _carriesOnes = new(StringComparer.Ordinal);
 
@@ -119,7 +120,8 @@ internal static class DenseDrawGraph
             _initializers = graph.Initializer.ToDictionary(i => i.Name, StringComparer.Ordinal);
             foreach (var info in graph.Input.Concat(graph.ValueInfo).Where(i => i.Type?.TensorType?.Shape is not null))
                 _ranks[info.Name] = info.Type.TensorType.Shape.Dim.Count;
-            _consumers = graph.Node.SelectMany(n => n.Input.Distinct().Select(i => (i, n))).ToLookup(p => p.i, p => p.n, StringComparer.Ordinal);
+            _graph = graph;
+            _consumers = ValueConsumers.Of(graph);
             _output = output;
             Shared = graph.Input.Select(i => i.Name).Where(n => !_viewByName.ContainsKey(n))
                 .Concat(_initializers.Keys).Append("").ToHashSet(StringComparer.Ordinal);
@@ -175,7 +177,7 @@ internal static class DenseDrawGraph
         private bool CarriesOnes(string value)
         {
             if (_carriesOnes.TryGetValue(value, out var known)) return known;
-            var consumers = _consumers[value].ToList();
+            var consumers = _consumers[value].Select(k => _graph.Node[k]).ToList();
             var carries = value != _output && consumers.Count > 0 && consumers.All(c =>
                 c.Domain.Length == 0 && c.Input[0] == value && !c.Input.Skip(1).Contains(value) &&
                 (c.OpType is "Gemm" or "MatMul" || (KeepOne.Contains(c.OpType) && c.Output.Count(o => o.Length > 0) == 1 && CarriesOnes(c.Output[0]))));
